@@ -1,0 +1,36 @@
+package flowbench.harness.env;
+
+import java.util.List;
+
+/**
+ * A named benchmark task in OGBench's naming: {@code pointmaze-medium-navigate-v0} (goal-conditioned, evaluated on
+ * tasks 1..5) or {@code pointmaze-medium-navigate-singletask-task1-v0} (single-task reward of evaluation task 1).
+ */
+public interface Task {
+    /** Full task name, e.g. {@code pointmaze-medium-navigate-singletask-task1-v0}. */
+    String name();
+
+    /** The dataset this task trains on, e.g. {@code pointmaze-medium-navigate-v0}. */
+    String datasetName();
+
+    TaskMode mode();
+
+    SuccessTiming successTiming();
+
+    EnvSpec spec();
+
+    /** Evaluation task ids: one for single-task names, 1..5 for goal-conditioned names. */
+    List<Integer> evaluationTaskIds();
+
+    /** Reward convention in words, e.g. "success - 1 in {-1, 0}"; recorded in run records. */
+    String rewardMode();
+
+    /** A fresh batched environment. */
+    Environment newEnvironment();
+
+    /**
+     * Single-task relabelling of a dataset (OGBench's {@code relabel_dataset}): fills rewards and masks from the
+     * dataset's simulator fields. Goal-conditioned tasks return null; their rewards come from the goal sampler.
+     */
+    Relabeler relabeler();
+}

@@ -1,0 +1,20 @@
+package flowbench.harness.spi;
+
+import flowbench.harness.data.DatasetGenerator;
+import flowbench.harness.env.Task;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Registers task families with the harness through {@link java.util.ServiceLoader}. */
+public interface TaskProvider {
+    /** Every task name this provider serves (single-task and goal-conditioned). */
+    List<String> taskNames();
+
+    Optional<Task> task(String name);
+
+    /** Dataset names this provider can generate, e.g. "pointmaze-medium-navigate-v0". */
+    List<String> datasetNames();
+
+    Optional<DatasetGenerator> generator(String datasetName);
+}
