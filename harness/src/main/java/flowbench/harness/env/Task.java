@@ -25,6 +25,20 @@ public interface Task {
     /** Reward convention in words, e.g. "success - 1 in {-1, 0}"; recorded in run records. */
     String rewardMode();
 
+    /**
+     * Goal-conditioned mode: the goal is the observation's columns [goalColumnsFrom, goalColumnsTo) of the goal state
+     * (hindsight goals are taken from dataset rows the same way). Defaults to the whole observation, as OGBench's state
+     * tasks do; tasks whose goal is part of the state (an end-effector position, a board) override both.
+     */
+    default int goalColumnsFrom() {
+        return 0;
+    }
+
+    /** See {@link #goalColumnsFrom()}; {@code goalColumnsTo - goalColumnsFrom == spec().goalDim()}. */
+    default int goalColumnsTo() {
+        return spec().obsDim();
+    }
+
     /** A fresh batched environment. */
     Environment newEnvironment();
 

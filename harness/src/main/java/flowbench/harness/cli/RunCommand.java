@@ -1,0 +1,152 @@
+package flowbench.harness.cli;
+
+import flowbench.harness.agent.Algorithm;
+import flowbench.harness.io.Json;
+import flowbench.harness.io.ProgressBar;
+import flowbench.harness.io.ProgressListener;
+import flowbench.harness.protocol.Configs;
+import flowbench.harness.protocol.Protocol;
+import flowbench.harness.protocol.Registry;
+import flowbench.harness.protocol.RunOptions;
+import flowbench.harness.protocol.RunOutcome;
+import flowbench.harness.protocol.RunRecord;
+import flowbench.harness.protocol.RunSpec;
+import flowbench.harness.protocol.Runner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Trains one algorithm on one task with one seed, evaluating on schedule.",
+                "Results go to <out>/<task>/<algorithm>/seed<seed>/: run.json (full record), config.json, train.csv, "
+                        + "eval.csv and the latest checkpoint. An interrupted run continues from its last checkpoint; "
+                        + "a complete run with the same spec is not run again.", ""},
+        footer = {"", "Example:",
+                "  flowbench run -a flow-bc -t pointmaze-medium-navigate-singletask-task1-v0 \\",
+                "      --data data --profile cpu --train-steps 20000 --eval-every 5000 \\",
+                "      --episodes 20 --set lr=1e-3"})
+final class RunCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-a", "--algorithm"}, required = true, paramLabel = "NAME",
+            description = "Algorithm to train (see 'flowbench algorithms').")
+    String algorithm;
+
+    @Option(names = {"-t", "--task"}, required = true, paramLabel = "NAME", description = "Task (see 'flowbench tasks').")
+    String task;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Folder holding <dataset>.npz and <dataset>-val.npz (default: ${DEFAULT-VALUE}).")
+    Path data = Path.of("data");
+
+    @Option(names = {"-s", "--seed"}, paramLabel = "N", description = "Run seed: initialisation, batches, policy noise (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "Algorithm default profile: 'paper' (the paper's settings) or 'cpu' (sized for minutes on 2 cores) (default: ${DEFAULT-VALUE}).")
+    String profile = "paper";
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one config field (repeatable); dotted keys reach nested fields; values are JSON where the field is not a string, e.g. --set lr=1e-3 --set hidden=[256,256].")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--train-steps", paramLabel = "N", description = "Gradient steps (default: ${DEFAULT-VALUE}).")
+    long trainSteps = Protocol.defaults().trainSteps();
+
+    @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate every N steps, and always at the end; 0 = only at the end (default: ${DEFAULT-VALUE}).")
+    long evalEvery = Protocol.defaults().evalEvery();
+
+    @Option(names = "--eval-at-start", description = "Also evaluate the untrained learner at step 0 (default: ${DEFAULT-VALUE}).")
+    boolean evalAtStart = Protocol.defaults().evalAtStart();
+
+    @Option(names = "--episodes", paramLabel = "N", description = "Episodes per evaluation task, run as one lockstep batch (default: ${DEFAULT-VALUE}).")
+    int episodes = Protocol.defaults().episodesPerTask();
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N steps, besides every evaluation; 0 = only at evaluations (default: ${DEFAULT-VALUE}).")
+    long checkpointEvery = Protocol.defaults().checkpointEvery();
+
+    @Option(names = "--log-every", paramLabel = "N", description = "Write a train.csv row (update and validation metrics) every N steps (default: ${DEFAULT-VALUE}).")
+    long logEvery = Protocol.defaults().logEvery();
+
+    @Option(names = "--eval-seed", paramLabel = "N", description = "Suite seed: episode i of task k always gets the same environment seed (default: ${DEFAULT-VALUE}).")
+    long evalSeed = Protocol.defaults().evalSeed();
+
+    @Option(names = "--suite", paramLabel = "NAME", description = "Suite name recorded with the results (default: ${DEFAULT-VALUE}).")
+    String suite = Protocol.defaults().suiteName();
+
+    @Option(names = "--suite-version", paramLabel = "N", description = "Suite version recorded with the results (default: ${DEFAULT-VALUE}).")
+    int suiteVersion = Protocol.defaults().suiteVersion();
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Results root folder (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("runs");
+
+    @Option(names = "--resume", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Continue an interrupted run from its last checkpoint; --no-resume discards it and starts over (default: ${DEFAULT-VALUE}).")
+    boolean resume = true;
+
+    @Option(names = "--force", description = "Discard whatever the run folder holds (even a complete run or a different spec) and run again.")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "Print the resolved run spec and merged config, then exit without running.")
+    boolean dryRun;
+
+    RunSpec toSpec() {
+        Protocol p = new Protocol(trainSteps, evalEvery, evalAtStart, episodes, checkpointEvery, logEvery, evalSeed, suite, suiteVersion);
+        return new RunSpec(algorithm, task, data.toAbsolutePath().normalize().toString(), seed, profile, overrides, p);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        RunSpec runSpec = toSpec();
+        Registry registry = main.context.registry().get();
+        if (dryRun) {
+            registry.task(task);
+            Algorithm<?> alg = registry.algorithm(algorithm);
+            Record config = Configs.merge(alg, profile, overrides);
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("spec", runSpec);
+            doc.put("config", Configs.toJson(config));
+            doc.put("configHash", Configs.hash(config));
+            doc.put("runDir", Runner.runDir(out, runSpec).toString());
+            o.print(Json.pretty(doc));
+            o.flush();
+            return 0;
+        }
+        ProgressListener progress = main.context.progress().get();
+        // log lines go to stderr; an in-place progress line is ended first so the two do not overwrite each other
+        PrintStream log = WriterOutputStream.printStream(spec.commandLine().getErr(),
+                () -> { if (progress instanceof ProgressBar bar) bar.finishLine(); });
+        RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log);
+        RunOutcome outcome = new Runner(registry, main.context.datasetLoader()).run(runSpec, out, options);
+        if (progress instanceof ProgressBar bar) bar.finishLine();
+        printSummary(o, outcome);
+        return 0;
+    }
+
+    static void printSummary(PrintWriter o, RunOutcome outcome) {
+        RunRecord r = outcome.record();
+        o.println((outcome.alreadyComplete() ? "already complete: " : "complete: ") + outcome.runDir().resolve(Runner.RUN_JSON));
+        o.printf(Locale.ROOT, "%-28s %10s %14s %10s %10s%n", "policy", "final", "last-" + 3 + " mean", "best", "best@step");
+        for (RunRecord.PolicySummary s : r.summary()) {
+            o.printf(Locale.ROOT, "%-28s %10.3f %14.3f %10.3f %10d%n", s.policy(), s.finalSuccess(), s.lastNSuccess(), s.bestSuccess(), s.bestStep());
+        }
+        RunRecord.Timing t = r.timing();
+        o.printf(Locale.ROOT, "wall %.1fs (train %.1fs, eval %.1fs, checkpoints %.1fs), %.1f steps/s%n",
+                t.totalSeconds(), t.trainSeconds(), t.evalSeconds(), t.checkpointSeconds(), t.stepsPerSecond());
+        o.flush();
+    }
+}

@@ -1,0 +1,89 @@
+package flowbench.harness.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The run record, {@code run.json}: everything a reported number depends on (benchmarks.md section 8, item 1).
+ * Rewritten atomically at the start of a run, after every evaluation, and at the end.
+ *
+ * <p>Fields that legitimately differ between an uninterrupted run and a resumed one: {@code timing},
+ * {@code startedAt}, {@code finishedAt}, {@code resumes} (and {@code machine}/{@code software} if the run moved).
+ */
+public record RunRecord(
+        int schemaVersion,
+        String status,
+        Identity identity,
+        RunSpec spec,
+        String profile,
+        JsonNode config,
+        String configHash,
+        long parameterCount,
+        List<DatasetFile> datasets,
+        ProtocolFields protocol,
+        List<Evaluation> evaluations,
+        List<PolicySummary> summary,
+        Timing timing,
+        MachineInfo machine,
+        SoftwareInfo software,
+        String startedAt,
+        String finishedAt,
+        int resumes) {
+
+    public static final int SCHEMA_VERSION = 1;
+    public static final String RUNNING = "running";
+    public static final String COMPLETE = "complete";
+
+    public boolean complete() {
+        return COMPLETE.equals(status);
+    }
+
+    /**
+     * @param runId first 16 hex digits of the SHA-256 of the canonical run identity (algorithm, task, seed, profile,
+     *              config hash, protocol, dataset hashes): equal ids mean equal runs
+     */
+    public record Identity(String algorithm, String algorithmPaper, String algorithmFamily, String task,
+                           String datasetName, long seed, String runId) {}
+
+    /** A dataset file as read for this run. */
+    public record DatasetFile(String role, String file, String sha256, long transitions, String mode) {}
+
+    /**
+     * Every protocol choice that changes scores.
+     *
+     * @param evalSteps      the steps at which evaluation happens
+     * @param successTiming  PRE (state before the step) or POST (after), see {@code SuccessTiming}
+     * @param successMetric  how success is scored
+     * @param chunkLengths   chunk length H per policy; chunks run open-loop
+     * @param actionClip     actions are clipped to [actionClip[0], actionClip[1]] before every environment step
+     * @param episodeSeeds   how episode seeds are derived from the eval (suite) seed
+     * @param policyNoise    how the policy's sampling noise is derived from the run seed
+     */
+    public record ProtocolFields(String suite, String suiteName, int suiteVersion, long trainSteps, long evalEvery,
+                                 boolean evalAtStart, List<Long> evalSteps, int episodesPerTask, long checkpointEvery,
+                                 long logEvery, long evalSeed, String taskMode, String successTiming,
+                                 String rewardMode, List<Integer> evaluationTaskIds, int obsDim, int actionDim,
+                                 int goalDim, int maxEpisodeSteps, Map<String, Integer> chunkLengths,
+                                 List<Double> actionClip, String successMetric, String chunkExecution,
+                                 String episodeSeeds, String policyNoise, String trainNoise) {}
+
+    /**
+     * Headline numbers per policy, fixed in advance: the final evaluation, the mean of the last {@code lastN}
+     * evaluations (OGBench papers average the last three), and the best evaluation (a secondary, optimistic number).
+     */
+    public record PolicySummary(String policy, long finalStep, double finalSuccess, double finalReturn, int lastN,
+                                double lastNSuccess, double bestSuccess, long bestStep) {}
+
+    /**
+     * Wall-clock seconds, accumulated over every session of a resumed run (work lost to a crash is not counted).
+     *
+     * @param trainSeconds      updates, validation and logging
+     * @param evalSeconds       evaluations
+     * @param checkpointSeconds writing checkpoints
+     * @param stepsPerSecond    train steps / trainSeconds
+     */
+    public record Timing(double totalSeconds, double trainSeconds, double evalSeconds, double checkpointSeconds,
+                         double stepsPerSecond) {}
+}
