@@ -4,9 +4,9 @@ import flowbench.harness.data.DatasetGenerator;
 import flowbench.harness.data.Npz;
 import flowbench.harness.data.NpyHeader;
 import flowbench.harness.data.Sha256;
-import flowbench.harness.io.AtomicFiles;
 import flowbench.harness.io.ProgressBar;
 import flowbench.harness.io.ProgressListener;
+import flowbench.harness.protocol.DatasetGeneration;
 import flowbench.harness.protocol.Registry;
 import flowbench.harness.protocol.Runner;
 import picocli.CommandLine.ArgGroup;
@@ -76,26 +76,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (!force && (Files.exists(train) || Files.exists(val))) {
             throw new IllegalStateException((Files.exists(train) ? train : val) + " already exists; pass --force to overwrite it");
         }
-        Files.createDirectories(out);
-        // Both files are generated in a staging folder and moved into place only when both are complete, so an
-        // interrupted generation never leaves a train file without its validation file.
-        Path staging = Files.createTempDirectory(out, ".generating-" + name + "-");
         ProgressListener progress = parent.main.context.progress().get();
         long t0 = System.nanoTime();
-        try {
-            Path sTrain = staging.resolve(train.getFileName());
-            Path sVal = staging.resolve(val.getFileName());
-            gen.generate(eps, st, seed, sTrain, sVal, progress);
-            if (progress instanceof ProgressBar bar) bar.finishLine();
-            if (!Files.isRegularFile(sTrain) || !Files.isRegularFile(sVal)) {
-                throw new IllegalStateException("generator for '" + name + "' did not write both " + sTrain.getFileName() + " and " + sVal.getFileName());
-            }
-            AtomicFiles.move(sVal, val);
-            AtomicFiles.move(sTrain, train);
-            AtomicFiles.fsyncDirectory(out);
-        } finally {
-            AtomicFiles.deleteTree(staging);
-        }
+        DatasetGeneration.generate(gen, eps, st, seed, out, progress);
+        if (progress instanceof ProgressBar bar) bar.finishLine();
         double seconds = (System.nanoTime() - t0) / 1e9;
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "dataset %s: %d episodes x %d steps, seed %d, generated in %.1fs%n", name, eps, st, seed, seconds);

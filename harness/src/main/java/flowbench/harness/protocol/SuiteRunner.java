@@ -1,0 +1,208 @@
+package flowbench.harness.protocol;
+
+import flowbench.harness.data.DatasetGenerator;
+import flowbench.harness.data.Sha256;
+import flowbench.harness.io.AtomicFiles;
+import flowbench.harness.io.Json;
+import flowbench.harness.io.ProgressListener;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs a whole {@link Suite}: generates (or verifies) its datasets, runs every (task, algorithm, seed) with the
+ * resumable {@link Runner} (complete runs are skipped), then writes {@code summary.md} and {@code summary.json}.
+ */
+public final class SuiteRunner {
+    /** Suites shipped with the harness, under {@code flowbench/harness/suites/<name>.json}. */
+    public static final List<String> SHIPPED = List.of("quickstart", "pointmaze-medium-flowbc");
+
+    private final Registry registry;
+    private final DatasetLoader loader;
+
+    public SuiteRunner(Registry registry, DatasetLoader loader) {
+        this.registry = registry;
+        this.loader = loader;
+    }
+
+    /** A suite by shipped name or by JSON file path. */
+    public static Suite load(String nameOrFile) throws IOException {
+        Path p = Path.of(nameOrFile);
+        if (Files.isRegularFile(p)) {
+            try {
+                return Json.read(p, Suite.class);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException(p + ": not a valid suite file: " + rootMessage(e), e);
+            }
+        }
+        String resource = "flowbench/harness/suites/" + nameOrFile + ".json";
+        try (InputStream in = SuiteRunner.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no suite file '" + nameOrFile + "' and no shipped suite of that name; "
+                        + "shipped suites: " + String.join(", ", SHIPPED));
+            }
+            String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                return Json.mapper().readValue(json, Suite.class);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("shipped suite " + resource + " is invalid: " + rootMessage(e), e);
+            }
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage();
+    }
+
+    /** Generates missing datasets and checks every pinned SHA-256. */
+    public void prepareDatasets(Suite suite, Path dataDir, ProgressListener progress, PrintStream log) throws IOException {
+        for (int i = 0; i < suite.datasets().size(); i++) {
+            Suite.DatasetEntry d = suite.datasets().get(i);
+            Path train = Runner.datasetFile(dataDir, d.name(), false);
+            Path val = Runner.datasetFile(dataDir, d.name(), true);
+            if (!Files.isRegularFile(train) || !Files.isRegularFile(val)) {
+                DatasetGenerator gen = registry.generator(d.name());
+                log.printf(Locale.ROOT, "generating %s (%d episodes x %d steps, seed %d) into %s%n", d.name(), d.episodes(),
+                        d.steps(), d.seed(), dataDir);
+                long t0 = System.nanoTime();
+                DatasetGeneration.generate(gen, d.episodes(), d.steps(), d.seed(), dataDir, progress);
+                log.printf(Locale.ROOT, "generated %s in %.1fs%n", d.name(), (System.nanoTime() - t0) / 1e9);
+            }
+            checkPinned(suite, i, "sha256", train, d.sha256());
+            checkPinned(suite, i, "valSha256", val, d.valSha256());
+        }
+    }
+
+    private static void checkPinned(Suite suite, int index, String field, Path file, String expected) throws IOException {
+        if (expected == null || expected.isBlank()) return;
+        String actual = Sha256.ofFile(file);
+        if (!actual.equalsIgnoreCase(expected)) {
+            throw new IllegalStateException(file + ": SHA-256 " + actual + " does not match suite " + suite.name() + "/"
+                    + suite.version() + " field datasets[" + index + "]." + field + " = " + expected
+                    + "; delete the file to regenerate it with the suite's size and seed, or use another --data folder");
+        }
+    }
+
+    /** Every run spec of the suite, in execution order (task, then algorithm, then seed). */
+    public static List<RunSpec> specs(Suite suite, Path dataDir) {
+        List<RunSpec> specs = new ArrayList<>();
+        Protocol protocol = suite.runProtocol();
+        for (String task : suite.tasks()) {
+            for (Suite.AlgorithmEntry a : suite.algorithms()) {
+                for (long seed : suite.seeds()) {
+                    specs.add(new RunSpec(a.name(), task, dataDir.toAbsolutePath().normalize().toString(), seed,
+                            a.profile(), new LinkedHashMap<>(a.overrides()), protocol));
+                }
+            }
+        }
+        return specs;
+    }
+
+    /** Runs (or skips, when complete) every run of the suite and writes the summary. */
+    public List<RunRecord> run(Suite suite, Path dataDir, Path outRoot, RunOptions options) throws IOException {
+        for (String t : suite.tasks()) registry.task(t);
+        for (Suite.AlgorithmEntry a : suite.algorithms()) registry.algorithm(a.name());
+        prepareDatasets(suite, dataDir, options.progress(), options.log());
+        List<RunSpec> specs = specs(suite, dataDir);
+        List<RunRecord> records = new ArrayList<>();
+        Runner runner = new Runner(registry, loader);
+        for (int i = 0; i < specs.size(); i++) {
+            RunSpec s = specs.get(i);
+            options.log().printf(Locale.ROOT, "[%d/%d] %s  %s  seed %d%n", i + 1, specs.size(), s.task(), s.algorithm(), s.seed());
+            RunOutcome outcome = runner.run(s, outRoot, options);
+            records.add(outcome.record());
+        }
+        writeSummary(suite, records, outRoot);
+        return records;
+    }
+
+    /** One row of the suite summary: a (task, algorithm, policy) over all seeds. */
+    public record SummaryRow(String task, String algorithm, String policy, List<Long> seeds, List<Double> finalSuccess,
+                             double meanFinalSuccess, double stdFinalSuccess, double meanLastNSuccess,
+                             Map<Integer, Double> perTaskFinalSuccess, double meanStepsPerSecond, double meanWallSeconds,
+                             long trainSteps) {}
+
+    public static List<SummaryRow> summarize(List<RunRecord> records) {
+        Map<String, List<RunRecord>> groups = new LinkedHashMap<>();
+        for (RunRecord r : records) {
+            for (RunRecord.PolicySummary p : r.summary()) {
+                groups.computeIfAbsent(r.identity().task() + "\u0000" + r.identity().algorithm() + "\u0000" + p.policy(),
+                        k -> new ArrayList<>()).add(r);
+            }
+        }
+        List<SummaryRow> rows = new ArrayList<>();
+        for (Map.Entry<String, List<RunRecord>> g : groups.entrySet()) {
+            String[] key = g.getKey().split("\u0000");
+            String policy = key[2];
+            List<Long> seeds = new ArrayList<>();
+            List<Double> finals = new ArrayList<>();
+            double lastN = 0, sps = 0, wall = 0;
+            Map<Integer, Double> perTask = new LinkedHashMap<>();
+            for (RunRecord r : g.getValue()) {
+                RunRecord.PolicySummary p = r.summary().stream().filter(x -> x.policy().equals(policy)).findFirst().orElseThrow();
+                seeds.add(r.identity().seed());
+                finals.add(p.finalSuccess());
+                lastN += p.lastNSuccess();
+                sps += r.timing().stepsPerSecond();
+                wall += r.timing().totalSeconds();
+                Evaluation last = r.evaluations().get(r.evaluations().size() - 1);
+                for (PolicyEvaluation pe : last.policies()) {
+                    if (!pe.policy().equals(policy)) continue;
+                    for (TaskEvaluation te : pe.tasks()) perTask.merge(te.taskId(), te.success(), Double::sum);
+                }
+            }
+            int n = finals.size();
+            double mean = finals.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            double var = 0;
+            for (double f : finals) var += (f - mean) * (f - mean);
+            double std = n > 1 ? Math.sqrt(var / (n - 1)) : 0;
+            perTask.replaceAll((k, v) -> v / n);
+            rows.add(new SummaryRow(key[0], key[1], policy, seeds, finals, mean, std, lastN / n, perTask, sps / n, wall / n,
+                    g.getValue().get(0).protocol().trainSteps()));
+        }
+        return rows;
+    }
+
+    public static String markdown(Suite suite, List<SummaryRow> rows) {
+        StringBuilder b = new StringBuilder();
+        b.append("# Suite ").append(suite.name()).append(" v").append(suite.version()).append("\n\n");
+        if (!suite.description().isEmpty()) b.append(suite.description()).append("\n\n");
+        b.append("Success = final-step success of each episode, averaged over episodes and evaluation tasks; ")
+                .append("\"final\" is the last evaluation, mean ± sample std over seeds; \"last-3\" averages the last ")
+                .append("three evaluations (OGBench papers' convention). Per-task columns: final evaluation, mean over seeds.\n\n");
+        b.append("| task | algorithm | policy | seeds | final success | last-3 | per evaluation task | steps | steps/s | wall s/run |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (SummaryRow r : rows) {
+            StringBuilder per = new StringBuilder();
+            for (Map.Entry<Integer, Double> e : r.perTaskFinalSuccess().entrySet()) {
+                if (per.length() > 0) per.append(", ");
+                per.append(String.format(Locale.ROOT, "t%d %.2f", e.getKey(), e.getValue()));
+            }
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.3f ± %.3f | %.3f | %s | %d | %.0f | %.0f |%n",
+                    r.task(), r.algorithm(), r.policy(), r.seeds().size(), r.meanFinalSuccess(), r.stdFinalSuccess(),
+                    r.meanLastNSuccess(), per, r.trainSteps(), r.meanStepsPerSecond(), r.meanWallSeconds()));
+        }
+        return b.toString();
+    }
+
+    public static void writeSummary(Suite suite, List<RunRecord> records, Path outRoot) throws IOException {
+        List<SummaryRow> rows = summarize(records);
+        Files.createDirectories(outRoot);
+        AtomicFiles.writeString(outRoot.resolve("summary.md"), markdown(suite, rows));
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("suite", suite);
+        doc.put("rows", rows);
+        Json.writeAtomically(outRoot.resolve("summary.json"), doc);
+    }
+}
