@@ -26,6 +26,8 @@ public final class SuiteRunner {
     /** Suites shipped with the harness, under {@code flowbench/harness/suites/<name>.json}. */
     public static final List<String> SHIPPED = List.of("quickstart", "pointmaze-medium-flowbc");
 
+    private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
+
     private final Registry registry;
     private final DatasetLoader loader;
 
@@ -67,6 +69,8 @@ public final class SuiteRunner {
 
     /** Generates missing datasets and checks every pinned SHA-256. */
     public void prepareDatasets(Suite suite, Path dataDir, ProgressListener progress, PrintStream log) throws IOException {
+        log = log != null ? log : SILENT;
+        progress = progress != null ? progress : ProgressListener.NONE;
         for (int i = 0; i < suite.datasets().size(); i++) {
             Suite.DatasetEntry d = suite.datasets().get(i);
             Path train = Runner.datasetFile(dataDir, d.name(), false);
@@ -113,13 +117,14 @@ public final class SuiteRunner {
     public List<RunRecord> run(Suite suite, Path dataDir, Path outRoot, RunOptions options) throws IOException {
         for (String t : suite.tasks()) registry.task(t);
         for (Suite.AlgorithmEntry a : suite.algorithms()) registry.algorithm(a.name());
-        prepareDatasets(suite, dataDir, options.progress(), options.log());
+        PrintStream log = options.log() != null ? options.log() : SILENT;
+        prepareDatasets(suite, dataDir, options.progress(), log);
         List<RunSpec> specs = specs(suite, dataDir);
         List<RunRecord> records = new ArrayList<>();
         Runner runner = new Runner(registry, loader);
         for (int i = 0; i < specs.size(); i++) {
             RunSpec s = specs.get(i);
-            options.log().printf(Locale.ROOT, "[%d/%d] %s  %s  seed %d%n", i + 1, specs.size(), s.task(), s.algorithm(), s.seed());
+            log.printf(Locale.ROOT, "[%d/%d] %s  %s  seed %d%n", i + 1, specs.size(), s.task(), s.algorithm(), s.seed());
             RunOutcome outcome = runner.run(s, outRoot, options);
             records.add(outcome.record());
         }

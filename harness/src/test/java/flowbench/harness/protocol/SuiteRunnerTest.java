@@ -1,0 +1,85 @@
+package flowbench.harness.protocol;
+
+import flowbench.harness.data.Sha256;
+import flowbench.harness.io.Json;
+import flowbench.harness.testing.FakeAlgorithm;
+import flowbench.harness.testing.FakeTask;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SuiteRunnerTest {
+
+    private static Suite fakeSuite(String sha) {
+        return new Suite("fake-suite", 2, "test", List.of(new Suite.DatasetEntry(FakeTask.DATASET, 3, 20, 7, sha, null)),
+                List.of(FakeTask.GC, FakeTask.SINGLE), List.of(new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of())),
+                List.of(1L, 2L), new Suite.ProtocolEntry(20, 10, false, 3, 0, 5, 0));
+    }
+
+    @Test
+    void shippedSuitesParseAndNameKnownFields() throws Exception {
+        for (String name : SuiteRunner.SHIPPED) {
+            Suite s = SuiteRunner.load(name);
+            assertEquals(name, s.name());
+            assertTrue(s.runCount() > 0);
+            assertEquals(name, s.runProtocol().suiteName());
+        }
+    }
+
+    @Test
+    void unknownSuiteListsShippedOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SuiteRunner.load("nope"));
+        assertTrue(e.getMessage().contains("quickstart"), e.getMessage());
+    }
+
+    @Test
+    void runsEveryTaskAlgorithmSeedThenSkipsCompleteRuns(@TempDir Path dir) throws Exception {
+        Suite suite = fakeSuite(null);
+        SuiteRunner runner = new SuiteRunner(RunFixture.REGISTRY, DatasetLoader.ogbench());
+        List<RunRecord> records = runner.run(suite, dir.resolve("data"), dir.resolve("out"), RunOptions.defaults());
+        assertEquals(4, records.size());
+        for (RunRecord r : records) {
+            assertEquals("fake-suite/2", r.protocol().suite());
+            assertTrue(r.complete());
+        }
+        assertTrue(Files.isRegularFile(dir.resolve("out/summary.md")));
+        List<SuiteRunner.SummaryRow> rows = SuiteRunner.summarize(records);
+        assertEquals(2 * records.get(0).summary().size(), rows.size(), "one row per (task, algorithm, policy)");
+        assertEquals(List.of(1L, 2L), rows.get(0).seeds());
+        String before = Files.readString(Runner.runDir(dir.resolve("out"), SuiteRunner.specs(suite, dir.resolve("data")).get(0)).resolve("run.json"));
+        runner.run(suite, dir.resolve("data"), dir.resolve("out"), RunOptions.defaults());
+        String after = Files.readString(Runner.runDir(dir.resolve("out"), SuiteRunner.specs(suite, dir.resolve("data")).get(0)).resolve("run.json"));
+        assertEquals(before, after, "a complete run is not rerun");
+    }
+
+    @Test
+    void pinnedHashMismatchNamesFileFieldAndExpectedValue(@TempDir Path dir) throws Exception {
+        SuiteRunner runner = new SuiteRunner(RunFixture.REGISTRY, DatasetLoader.ogbench());
+        Suite unpinned = fakeSuite(null);
+        runner.prepareDatasets(unpinned, dir, flowbench.harness.io.ProgressListener.NONE, System.err);
+        String actual = Sha256.ofFile(Runner.datasetFile(dir, FakeTask.DATASET, false));
+        runner.prepareDatasets(fakeSuite(actual), dir, flowbench.harness.io.ProgressListener.NONE, System.err);
+        String wrong = "0".repeat(64);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> runner.prepareDatasets(fakeSuite(wrong), dir, flowbench.harness.io.ProgressListener.NONE, System.err));
+        assertTrue(e.getMessage().contains(FakeTask.DATASET + ".npz"), e.getMessage());
+        assertTrue(e.getMessage().contains("datasets[0].sha256"), e.getMessage());
+        assertTrue(e.getMessage().contains(wrong) && e.getMessage().contains(actual), e.getMessage());
+    }
+
+    @Test
+    void invalidSuiteFileIsRejectedWithItsPath(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, Json.pretty(Map.of("name", "x", "version", 1, "tasks", List.of())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SuiteRunner.load(f.toString()));
+        assertTrue(e.getMessage().contains("bad.json") && e.getMessage().contains("tasks"), e.getMessage());
+    }
+}
