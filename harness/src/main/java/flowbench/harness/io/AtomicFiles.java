@@ -38,6 +38,14 @@ public final class AtomicFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    private static void readableByAll(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system: keep the platform default
+        }
+    }
+
     /** Atomically replaces (or creates) {@code target} with what {@code content} writes; creates parent folders. */
     public static void write(Path target, Content content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
@@ -45,6 +53,9 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", TMP_SUFFIX);
         boolean moved = false;
         try {
+            // createTempFile makes the file owner-only (0600); results are meant to be read by others (a web server,
+            // a colleague), so give it the usual 0644 before it becomes visible under its real name
+            readableByAll(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 // the content may close what it is given (CSV printers, JSON generators do); the channel must stay
                 // open for the fsync, so it only ever sees a shield whose close() just flushes
