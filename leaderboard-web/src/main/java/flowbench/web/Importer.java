@@ -1,0 +1,107 @@
+package flowbench.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import flowbench.harness.io.Json;
+import flowbench.harness.protocol.RunRecord;
+import flowbench.harness.protocol.Suite;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Imports a harness results folder (what {@code flowbench suite run} writes): every {@code summary.json} registers its
+ * suite (unless a shipped or file definition is already known), every complete {@code run.json} is stored as
+ * "reproduced". All runs land in one transaction; a record that cannot be read stops the import with its file and
+ * reason, and nothing is stored. Runs still in progress (status "running") are skipped and counted.
+ *
+ * <p>The folder is the operator's own (a command-line argument), never a request parameter. Symbolic links are not
+ * followed.
+ */
+public final class Importer {
+    /** Deep enough for results/<task>/<algorithm>/seed<k>/run.json plus an enclosing folder or two. */
+    static final int MAX_DEPTH = 8;
+
+    private Importer() {}
+
+    public record Report(int files, int skippedRunning, List<String> warnings, Store.WriteReport written) {
+        public String describe(Path root) {
+            return String.format(java.util.Locale.ROOT, "%s: %d run records (%d new, %d reproduced submissions, %d updated,"
+                            + " %d unchanged, %d still running and skipped)", root, files, written.inserted(),
+                    written.reproduced(), written.updated(), written.unchanged(), skippedRunning);
+        }
+    }
+
+    public static Report importFolder(Path root, Store store) throws IOException, SQLException {
+        if (!Files.isDirectory(root)) throw new IOException(root + ": not a folder (--results expects a harness results folder)");
+        List<Path> summaries = new ArrayList<>();
+        List<Path> records = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(root, MAX_DEPTH)) {
+            s.filter(Files::isRegularFile).sorted().forEach(p -> {
+                String n = p.getFileName().toString();
+                if (n.equals("summary.json")) summaries.add(p);
+                else if (n.equals("run.json")) records.add(p);
+            });
+        }
+        List<String> warnings = new ArrayList<>();
+        for (Path p : summaries) {
+            JsonNode tree;
+            try {
+                tree = Json.mapper().readTree(p.toFile());
+            } catch (IOException e) {
+                throw new IOException(p + ": not valid JSON: " + BundleValidator.rootMessage(e), e);
+            }
+            JsonNode suite = tree.get("suite");
+            if (suite == null || !suite.isObject()) {
+                warnings.add(p + ": no 'suite' object; not a suite summary, ignored");
+                continue;
+            }
+            Suite def;
+            try {
+                def = Json.mapper().treeToValue(suite, Suite.class);
+            } catch (IOException | RuntimeException e) {
+                throw new IOException(p + ": field 'suite' is not a valid suite: " + BundleValidator.rootMessage(e), e);
+            }
+            String w = store.putSuite(def, "results");
+            if (w != null) warnings.add(w);
+        }
+        List<Store.ParsedRun> runs = new ArrayList<>();
+        int running = 0;
+        for (Path p : records) {
+            String text = Files.readString(p, StandardCharsets.UTF_8);
+            JsonNode tree;
+            try {
+                tree = Json.mapper().readTree(text);
+            } catch (IOException e) {
+                throw new IOException(p + ": not valid JSON: " + BundleValidator.rootMessage(e), e);
+            }
+            List<RecordSchema.Problem> problems = RecordSchema.check(tree, RunRecord.class, "run");
+            if (!problems.isEmpty()) {
+                throw new IOException(p + ": not a run record this leaderboard reads: " + problems.get(0)
+                        + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
+            }
+            RunRecord r;
+            try {
+                r = Json.mapper().treeToValue(tree, RunRecord.class);
+            } catch (IOException | RuntimeException e) {
+                throw new IOException(p + ": not a valid run record: " + BundleValidator.rootMessage(e), e);
+            }
+            if (r.schemaVersion() != RunRecord.SCHEMA_VERSION) {
+                throw new IOException(p + ": field 'schemaVersion' is " + r.schemaVersion() + "; expected "
+                        + RunRecord.SCHEMA_VERSION);
+            }
+            if (!r.complete()) {
+                running++;
+                continue;
+            }
+            runs.add(new Store.ParsedRun(r, text, p.toString()));
+        }
+        Store.WriteReport w = store.importReproduced(runs);
+        return new Report(runs.size(), running, warnings, w);
+    }
+}

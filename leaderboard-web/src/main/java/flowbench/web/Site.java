@@ -1,0 +1,1114 @@
+package flowbench.web;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flowbench.harness.io.Json;
+import flowbench.harness.protocol.EpisodeOutcome;
+import flowbench.harness.protocol.Evaluation;
+import flowbench.harness.protocol.PolicyEvaluation;
+import flowbench.harness.protocol.RunRecord;
+import flowbench.harness.protocol.Suite;
+import flowbench.harness.protocol.TaskEvaluation;
+import flowbench.harness.report.ScoreKind;
+import flowbench.harness.stats.Interval;
+import flowbench.harness.stats.Metric;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Routes, pages and the JSON API of the leaderboard. Pages are rendered on the server ({@link Page}); every table
+ * is downloadable as CSV and JSON from the same {@link Table}; charts are drawn in the browser by uPlot from JSON
+ * embedded in the page. No request parameter ever names a file: assets come from a fixed list of class-path
+ * resources, and uploads are parsed in memory.
+ */
+public final class Site {
+    /** Static assets: URL name to class-path resource; nothing else is served from the class path. */
+    private final Map<String, Asset> assets = new LinkedHashMap<>();
+
+    private record Asset(String resource, String contentType) {}
+
+    /** Submission bundles: duplicate keys are an error (which value would count is ambiguous), nesting is bounded. */
+    private static final ObjectMapper BUNDLE_MAPPER = new ObjectMapper(JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(64)
+                    .maxStringLength(2_000_000).build())
+            .build())
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final Store store;
+    private final Boards boards;
+    private final SubmitTokens tokens;
+    private final long maxUploadBytes;
+    private final int minSeeds;
+
+    public Site(Store store, Boards boards, SubmitTokens tokens, long maxUploadBytes, int minSeeds) {
+        this.store = store;
+        this.boards = boards;
+        this.tokens = tokens;
+        this.maxUploadBytes = maxUploadBytes;
+        this.minSeeds = minSeeds;
+        String uplot = "META-INF/resources/webjars/uplot/" + uplotVersion() + "/dist/";
+        assets.put("uPlot.iife.min.js", new Asset(uplot + "uPlot.iife.min.js", "text/javascript; charset=utf-8"));
+        assets.put("uPlot.min.css", new Asset(uplot + "uPlot.min.css", "text/css; charset=utf-8"));
+        assets.put("app.js", new Asset("flowbench/web/assets/app.js", "text/javascript; charset=utf-8"));
+        assets.put("style.css", new Asset("flowbench/web/assets/style.css", "text/css; charset=utf-8"));
+        assets.put("favicon.svg", new Asset("flowbench/web/assets/favicon.svg", "image/svg+xml"));
+        for (Asset a : assets.values()) {
+            if (Site.class.getClassLoader().getResource(a.resource()) == null) {
+                throw new IllegalStateException("asset " + a.resource() + " is missing from the class path");
+            }
+        }
+    }
+
+    /** The uPlot webjar's version, from its Maven metadata (so the pom's pinned version is the only place it is set). */
+    static String uplotVersion() {
+        try (InputStream in = Site.class.getClassLoader()
+                .getResourceAsStream("META-INF/maven/org.webjars.npm/uplot/pom.properties")) {
+            if (in == null) throw new IllegalStateException("the uPlot webjar (org.webjars.npm:uplot) is not on the class path");
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("version");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the uPlot webjar's version", e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ routing
+
+    public void routes(RoutesConfig r) {
+        r.before(ctx -> {
+            ctx.header("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+                    + " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+            ctx.header("X-Content-Type-Options", "nosniff");
+            ctx.header("X-Frame-Options", "DENY");
+            ctx.header("Referrer-Policy", "no-referrer");
+        });
+        // size limit before anything reads the body: a declared length over the limit is refused at once (413)
+        r.before("/submit", this::limitSize);
+        r.before("/api/submissions", this::limitSize);
+
+        r.get("/", this::home);
+        r.get("/suites/{name}", this::suiteLatest);
+        r.get("/suites/{name}/{version}", this::suitePage);
+        r.get("/suites/{name}/{version}/download/{table}/{format}", this::suiteDownload);
+        r.get("/methods", this::methodsPage);
+        r.get("/methods/download/{table}/{format}", ctx -> download(ctx, "methods", methodsTable(), ctx.pathParam("format")));
+        r.get("/methods/{name}", this::methodPage);
+        r.get("/methods/{name}/download/{table}/{format}", this::methodDownload);
+        r.get("/runs/{id}", this::runPage);
+        r.get("/runs/{id}/run.json", this::runJson);
+        r.get("/runs/{id}/download/{table}/{format}", this::runDownload);
+        r.get("/download/suites/{format}", ctx -> download(ctx, "suites", suitesTable(), ctx.pathParam("format")));
+        r.get("/submit", this::submitForm);
+        r.post("/submit", this::submitFromForm);
+        r.get("/assets/{file}", this::asset);
+
+        r.get("/api", this::apiIndex);
+        r.get("/api/suites", ctx -> json(ctx, suitesTable().json().get("rows")));
+        r.get("/api/suites/{name}/{version}", this::apiSuite);
+        r.get("/api/suites/{name}/{version}/leaderboard", ctx -> apiSuiteTable(ctx, "leaderboard"));
+        r.get("/api/suites/{name}/{version}/tasks", ctx -> apiSuiteTable(ctx, "tasks"));
+        r.get("/api/suites/{name}/{version}/runs", ctx -> apiSuiteTable(ctx, "runs"));
+        r.get("/api/suites/{name}/{version}/plots", this::apiPlots);
+        r.get("/api/methods", ctx -> json(ctx, methodsTable().json().get("rows")));
+        r.get("/api/methods/{name}", this::apiMethod);
+        r.get("/api/runs/{id}", this::apiRun);
+        r.post("/api/submissions", this::submitFromApi);
+
+        r.exception(NotFound.class, (e, ctx) -> error(ctx, 404, e.getMessage()));
+        r.exception(BadRequest.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        r.exception(HttpResponseException.class, (e, ctx) -> {
+            String msg = e.getStatus() == 413 ? tooLarge() : e.getMessage();
+            error(ctx, e.getStatus(), msg);
+        });
+        r.exception(Exception.class, (e, ctx) -> {
+            org.slf4j.LoggerFactory.getLogger(Site.class).error("request " + ctx.method() + " " + ctx.path() + " failed", e);
+            error(ctx, 500, "internal error (" + e.getClass().getSimpleName() + "); the server log has the details");
+        });
+        r.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().startsWith("Endpoint ")) {
+                error(ctx, 404, "no page at " + ctx.path());
+            }
+        });
+    }
+
+    /** A missing suite, method or run. */
+    static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message);
+        }
+    }
+
+    /** A malformed request parameter. */
+    static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    private static boolean wantsJson(Context ctx) {
+        return ctx.path().startsWith("/api/");
+    }
+
+    private void error(Context ctx, int status, String message) {
+        ctx.status(status);
+        if (wantsJson(ctx)) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("status", status);
+            o.put("error", message);
+            json(ctx, o);
+            ctx.status(status);
+        } else {
+            Page p = new Page("Error " + status);
+            p.h(1, "Error " + status).raw("<p class=\"error\">").text(message).raw("</p>");
+            html(ctx, p.render());
+        }
+    }
+
+    private String tooLarge() {
+        return "the upload is larger than the limit of " + maxUploadBytes + " bytes (" + (maxUploadBytes / (1024 * 1024))
+                + " MiB); split the runs over several bundles";
+    }
+
+    private void limitSize(Context ctx) {
+        if (!"POST".equals(ctx.method().name())) return;
+        long len = ctx.req().getContentLengthLong();
+        if (len > maxUploadBytes) throw new HttpResponseException(413, tooLarge());
+    }
+
+    private static void html(Context ctx, String page) {
+        ctx.contentType("text/html; charset=utf-8");
+        ctx.result(page);
+    }
+
+    private static void json(Context ctx, JsonNode node) {
+        ctx.contentType("application/json; charset=utf-8");
+        ctx.result(Json.pretty(node));
+    }
+
+    private void download(Context ctx, String baseName, Table t, String format) {
+        String file = (baseName + "-" + t.id()).replaceAll("[^A-Za-z0-9._-]", "_");
+        switch (format) {
+            case "csv" -> {
+                ctx.contentType("text/csv; charset=utf-8");
+                ctx.header("Content-Disposition", "attachment; filename=\"" + file + ".csv\"");
+                ctx.result(t.csv());
+            }
+            case "json" -> {
+                ctx.header("Content-Disposition", "attachment; filename=\"" + file + ".json\"");
+                json(ctx, t.json());
+            }
+            default -> throw new BadRequest("download format '" + format + "' is not known; expected csv or json");
+        }
+    }
+
+    private void asset(Context ctx) throws IOException {
+        Asset a = assets.get(ctx.pathParam("file"));
+        if (a == null) throw new NotFound("no asset " + ctx.pathParam("file"));
+        try (InputStream in = Site.class.getClassLoader().getResourceAsStream(a.resource())) {
+            if (in == null) throw new NotFound("no asset " + ctx.pathParam("file"));
+            ctx.contentType(a.contentType());
+            ctx.header("Cache-Control", "public, max-age=3600");
+            ctx.result(in.readAllBytes());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ lookups
+
+    private Store.SuiteInfo suite(Context ctx) throws SQLException {
+        String name = ctx.pathParam("name");
+        String version = ctx.pathParam("version");
+        if (!version.matches("[0-9]{1,9}")) throw new NotFound("no suite " + name + "/" + version);
+        String id = name + "/" + Integer.parseInt(version);
+        return store.suite(id).orElseThrow(() -> new NotFound("no suite " + id));
+    }
+
+    private static ScoreKind kind(Context ctx) {
+        String k = ctx.queryParam("kind");
+        if (k == null || k.isEmpty()) return ScoreKind.LAST3;
+        try {
+            return ScoreKind.parse(k);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+    }
+
+    private static String kindParam(ScoreKind k) {
+        return k.id();
+    }
+
+    private static String suiteUrl(String id) {
+        int slash = id.lastIndexOf('/');
+        return "/suites/" + Html.seg(id.substring(0, slash)) + "/" + id.substring(slash + 1);
+    }
+
+    private static String methodUrl(String name) {
+        return "/methods/" + Html.seg(name);
+    }
+
+    private static long runId(Context ctx) {
+        String s = ctx.pathParam("id");
+        if (!s.matches("[0-9]{1,18}")) throw new NotFound("no run " + s);
+        return Long.parseLong(s);
+    }
+
+    private Store.StoredRun storedRun(Context ctx) throws SQLException {
+        long id = runId(ctx);
+        return store.run(id).orElseThrow(() -> new NotFound("no run " + id));
+    }
+
+    /** A config hash: the full value in downloads, its first 12 hex digits on the page. */
+    static Table.Cell shortHash(String h) {
+        return Table.shown(h, h == null ? "" : h.substring(0, Math.min(12, h.length())));
+    }
+
+    private static String ci(Interval iv) {
+        return String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", iv.point(), iv.lower(), iv.upper());
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    // ------------------------------------------------------------------------------------------------ tables
+
+    Table suitesTable() throws SQLException {
+        Table t = new Table("suites", "Suites", List.of("suite", "description", "tasks", "methods", "runs", "source"));
+        for (Store.SuiteInfo s : store.suites()) {
+            t.row(Table.link(s.id(), suiteUrl(s.id())), s.description(), String.join(", ", s.definition().tasks()),
+                    s.methods(), s.runs(), s.source());
+        }
+        return t;
+    }
+
+    Table methodsTable() throws SQLException {
+        Table t = new Table("methods", "Methods", List.of("method", "family", "paper", "source", "runs"));
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Store.MethodInfo m : store.methods()) counts.put(m.name(), store.runsOfMethod(m.name()).size());
+        for (Store.MethodInfo m : store.methods()) {
+            t.row(Table.link(m.name(), methodUrl(m.name())), m.family(), m.paper(), m.source(), counts.get(m.name()));
+        }
+        return t;
+    }
+
+    static Table leaderboardTable(Boards.Board b) {
+        Table t = new Table("leaderboard", "Aggregate leaderboard (" + Boards.kindShort(b.kind()) + ")", List.of(
+                "rank", "method", "algorithm", "policy", "config", "status", "runs", "seeds per task",
+                "IQM", "IQM 95% low", "IQM 95% high", "rank interval", "mean rank",
+                "mean", "mean 95% low", "mean 95% high", "median", "median 95% low", "median 95% high",
+                "optimality gap", "opt. gap 95% low", "opt. gap 95% high", "parameters", "wall-clock s/run"));
+        int i = 1;
+        for (Boards.Entry e : b.ranked()) {
+            Interval iqm = e.intervals().get(Metric.IQM);
+            Interval mean = e.intervals().get(Metric.MEAN);
+            Interval med = e.intervals().get(Metric.MEDIAN);
+            Interval gap = e.intervals().get(Metric.OPTIMALITY_GAP);
+            String seeds = e.minSeeds() == e.maxSeeds() ? Integer.toString(e.minSeeds()) : e.minSeeds() + "–" + e.maxSeeds();
+            String rank = e.rank() == null ? "" : e.rank().bestRank() == e.rank().worstRank()
+                    ? Integer.toString(e.rank().bestRank()) : e.rank().bestRank() + "–" + e.rank().worstRank();
+            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.algorithm(), e.policy(), e.configHash(),
+                    e.status(), e.runs(), seeds, Table.shown(iqm.point(), ci(iqm)), iqm.lower(), iqm.upper(), rank,
+                    e.rank() == null ? null : e.rank().meanRank(), Table.shown(mean.point(), ci(mean)), mean.lower(),
+                    mean.upper(), Table.shown(med.point(), ci(med)), med.lower(), med.upper(),
+                    Table.shown(gap.point(), ci(gap)), gap.lower(), gap.upper(), e.parameterCount(), e.meanSeconds());
+        }
+        return t;
+    }
+
+    /** The HTML view of the leaderboard: the same rows, fewer columns (intervals shown inline). */
+    static Table leaderboardView(Boards.Board b) {
+        Table full = leaderboardTable(b);
+        Table t = new Table("leaderboard", full.title(), List.of("#", "method", "status", "runs (seeds/task)",
+                "IQM [95% CI]", "rank interval", "mean [95% CI]", "median [95% CI]", "optimality gap [95% CI]",
+                "parameters", "wall-clock s/run"));
+        int i = 1;
+        for (Boards.Entry e : b.ranked()) {
+            Interval iqm = e.intervals().get(Metric.IQM);
+            String seeds = e.minSeeds() == e.maxSeeds() ? Integer.toString(e.minSeeds()) : e.minSeeds() + "–" + e.maxSeeds();
+            String rank = e.rank() == null ? "" : (e.rank().bestRank() == e.rank().worstRank()
+                    ? Integer.toString(e.rank().bestRank()) : e.rank().bestRank() + "–" + e.rank().worstRank())
+                    + String.format(Locale.ROOT, " (mean %.2f)", e.rank().meanRank());
+            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.status(), e.runs() + " (" + seeds + ")",
+                    Table.shown(iqm.point(), ci(iqm)), rank,
+                    Table.shown(e.intervals().get(Metric.MEAN).point(), ci(e.intervals().get(Metric.MEAN))),
+                    Table.shown(e.intervals().get(Metric.MEDIAN).point(), ci(e.intervals().get(Metric.MEDIAN))),
+                    Table.shown(e.intervals().get(Metric.OPTIMALITY_GAP).point(), ci(e.intervals().get(Metric.OPTIMALITY_GAP))),
+                    e.parameterCount(), Table.shown(e.meanSeconds(), String.format(Locale.ROOT, "%.1f", e.meanSeconds())));
+        }
+        return t;
+    }
+
+    static Table tasksTable(Boards.Board b) {
+        Table t = new Table("tasks", "Per task (" + Boards.kindShort(b.kind()) + "; mean over seeds, 95% CI)",
+                List.of("task", "method", "algorithm", "seeds", "mean", "95% low", "95% high"));
+        for (Boards.TaskCell c : b.perTask()) {
+            t.row(c.task(), Table.link(c.label(), methodUrl(c.algorithm())), c.algorithm(), c.seeds(),
+                    Table.shown(c.mean().point(), ci(c.mean())), c.mean().lower(), c.mean().upper());
+        }
+        return t;
+    }
+
+    Table runsTable(List<Store.RunRow> rows, String id, String title) throws SQLException {
+        Table t = new Table(id, title, List.of("run", "suite", "task", "algorithm", "seed", "status", "submitted by",
+                "config", "parameters", "train steps", "wall-clock s", "steps/s", "policy scores (final / last-3)"));
+        // policy scores: one query per suite, not one per run
+        Map<String, Map<Long, List<Store.PolicyScore>>> bySuite = new LinkedHashMap<>();
+        for (Store.RunRow r : rows) {
+            if (!bySuite.containsKey(r.suite())) {
+                Map<Long, List<Store.PolicyScore>> m = new LinkedHashMap<>();
+                for (Store.PolicyScore s : store.scores(r.suite())) m.computeIfAbsent(s.run(), k -> new ArrayList<>()).add(s);
+                bySuite.put(r.suite(), m);
+            }
+            StringBuilder sc = new StringBuilder();
+            for (Store.PolicyScore s : bySuite.get(r.suite()).getOrDefault(r.id(), List.of())) {
+                if (sc.length() > 0) sc.append("; ");
+                sc.append(s.policy()).append(' ').append(fmt(s.finalSuccess())).append(" / ").append(fmt(s.last3Success()));
+            }
+            t.row(Table.link(r.id(), "/runs/" + r.id()), Table.link(r.suite(), suiteUrl(r.suite())), r.task(),
+                    Table.link(r.algorithm(), methodUrl(r.algorithm())), r.seed(), r.status(), r.submittedBy(),
+                    shortHash(r.configHash()), r.parameterCount(), r.trainSteps(), r.totalSeconds(), r.stepsPerSecond(), sc.toString());
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------------------------------------ pages
+
+    private void home(Context ctx) throws SQLException {
+        Page p = new Page("Suites");
+        p.h(1, "flowbench leaderboard");
+        p.p("Offline RL with flow policies, evaluated under versioned suites (OGBench conventions). Results are"
+                + " comparable only within one suite version.");
+        p.h(2, "Suites");
+        p.table(suitesTable(), "/download/suites");
+        p.raw("<p>").link("/methods", "All methods").raw(" · ").link("/submit", "Submit results").raw(" · ")
+                .link("/api", "JSON API").raw("</p>");
+        html(ctx, p.render());
+    }
+
+    private void suiteLatest(Context ctx) throws SQLException {
+        String name = ctx.pathParam("name");
+        Store.SuiteInfo latest = null;
+        for (Store.SuiteInfo s : store.suites()) {
+            if (s.name().equals(name) && (latest == null || s.version() > latest.version())) latest = s;
+        }
+        if (latest == null) throw new NotFound("no suite named " + name);
+        ctx.redirect(suiteUrl(latest.id()));
+    }
+
+    private void suitePage(Context ctx) throws SQLException {
+        Store.SuiteInfo s = suite(ctx);
+        ScoreKind kind = kind(ctx);
+        Boards.Board b = boards.board(s, kind);
+        Suite def = s.definition();
+        String base = suiteUrl(s.id());
+        String q = "?kind=" + kindParam(kind);
+        Page p = new Page("Suite " + s.id());
+        p.h(1, "Suite " + s.id());
+        p.p(def.description());
+        Suite.ProtocolEntry pr = def.protocol();
+        p.raw("<dl class=\"facts\">");
+        fact(p, "tasks", String.join(", ", def.tasks()));
+        fact(p, "seeds per run set", def.seeds().toString());
+        fact(p, "protocol", String.format(Locale.ROOT, "%d train steps, evaluation every %d%s, %d episodes per evaluation"
+                        + " task, eval seed %d", pr.trainSteps(), pr.evalEvery(), pr.evalAtStart() ? " and at step 0" : "",
+                pr.episodesPerTask(), pr.evalSeed()));
+        for (Suite.DatasetEntry d : def.datasets()) {
+            fact(p, "dataset " + d.name(), d.episodes() + " episodes × " + d.steps() + " steps, seed " + d.seed()
+                    + "; SHA-256 train " + (d.sha256() == null ? "(not pinned)" : d.sha256()) + ", validation "
+                    + (d.valSha256() == null ? "(not pinned)" : d.valSha256()));
+        }
+        p.raw("</dl>");
+        p.raw("<p class=\"kind\">Score: ");
+        p.raw(kind == ScoreKind.LAST3 ? "<a class=\"current\" href=\"" + Html.esc(base + "?kind=last3") + "\">"
+                : "<a href=\"" + Html.esc(base + "?kind=last3") + "\">").text("mean of the last 3 evaluations (default)").raw("</a> · ");
+        p.raw(kind == ScoreKind.FINAL ? "<a class=\"current\" href=\"" + Html.esc(base + "?kind=final") + "\">"
+                : "<a href=\"" + Html.esc(base + "?kind=final") + "\">").text("final evaluation").raw("</a></p>");
+
+        p.h(2, "Leaderboard", "leaderboard");
+        p.note(String.format(Locale.ROOT, "Score per run: %s (success rates in [0, 1]); entries"
+                        + " are (algorithm, policy, config). IQM, mean, median and optimality gap with %d%% percentile"
+                        + " stratified-bootstrap intervals (%,d reps, seed %d; runs resampled within each task). Rank"
+                        + " intervals: paired task bootstrap (%,d reps, same seed), ranking by mean task score; overlapping"
+                        + " intervals mean the order is not settled. Computed in %.2f s for revision %d.",
+                Boards.kindText(kind), Math.round(b.confidence() * 100), b.headlineReps(), b.seed(), b.rankReps(),
+                b.computeSeconds(), b.revision()));
+        p.raw("<div class=\"table-wrap\"><div class=\"downloads\">Download (all columns): ")
+                .link(base + "/download/leaderboard/csv" + q, "CSV").raw(" · ")
+                .link(base + "/download/leaderboard/json" + q, "JSON").raw("</div>");
+        Table view = leaderboardView(b);
+        if (view.size() == 0) p.raw("<p class=\"empty\">(no method has runs on every task yet)</p>");
+        else {
+            StringBuilder sb = new StringBuilder();
+            view.html(sb);
+            p.raw(sb.toString());
+        }
+        p.raw("</div>");
+        if (!b.incomplete().isEmpty()) {
+            StringBuilder names = new StringBuilder();
+            for (Boards.Entry e : b.incomplete()) {
+                if (names.length() > 0) names.append(", ");
+                names.append(e.label()).append(" (tasks: ").append(String.join(", ", e.tasks())).append(')');
+            }
+            p.note("Not ranked (no runs on some task of the suite): " + names);
+        }
+
+        p.h(2, "Per task", "tasks");
+        p.note(String.format(Locale.ROOT, "Mean over seeds of the per-run score with a %d%% bootstrap interval (%,d reps,"
+                + " seed %d).", Math.round(b.confidence() * 100), b.taskReps(), b.seed()));
+        downloadLinks(p, base + "/download/tasks", q);
+        p.table(tasksTable(b), null);
+
+        p.h(2, "Plots", "plots");
+        p.note(String.format(Locale.ROOT, "Performance profiles with %,d-rep bootstrap bands; the guidance-weight plot"
+                + " appears when policies are named like qgf(w=0.01); model size from the records' parameterCount;"
+                + " compute is each run's total wall-clock (training and evaluation).", b.profileReps()));
+        p.plots("suite-plots", b.plots());
+
+        p.h(2, "Runs", "runs");
+        downloadLinks(p, base + "/download/runs", "");
+        p.table(runsTable(store.runsOfSuite(s.id()), "runs", "Runs"), null);
+        html(ctx, p.render());
+    }
+
+    private static void downloadLinks(Page p, String base, String q) {
+        p.raw("<div class=\"downloads\">Download: ").link(base + "/csv" + q, "CSV").raw(" · ")
+                .link(base + "/json" + q, "JSON").raw("</div>");
+    }
+
+    private static void fact(Page p, String k, String v) {
+        p.raw("<dt>").text(k).raw("</dt><dd>").text(v).raw("</dd>");
+    }
+
+    private void suiteDownload(Context ctx) throws SQLException {
+        Store.SuiteInfo s = suite(ctx);
+        String table = ctx.pathParam("table");
+        String base = s.id().replace('/', '-');
+        Table t = switch (table) {
+            case "leaderboard" -> leaderboardTable(boards.board(s, kind(ctx)));
+            case "tasks" -> tasksTable(boards.board(s, kind(ctx)));
+            case "runs" -> runsTable(store.runsOfSuite(s.id()), "runs", "Runs");
+            default -> throw new NotFound("suite " + s.id() + " has no table '" + table + "' (leaderboard, tasks, runs)");
+        };
+        download(ctx, base, t, ctx.pathParam("format"));
+    }
+
+    private void methodsPage(Context ctx) throws SQLException {
+        Page p = new Page("Methods");
+        p.h(1, "Methods");
+        p.table(methodsTable(), "/methods/download/methods");
+        html(ctx, p.render());
+    }
+
+    private Store.MethodInfo method(Context ctx) throws SQLException {
+        String name = ctx.pathParam("name");
+        return store.method(name).orElseThrow(() -> new NotFound("no method " + name));
+    }
+
+    Table methodScoresTable(Store.MethodInfo m) throws SQLException {
+        Table t = new Table("scores", "Scores by suite and task (mean over seeds)", List.of("suite", "task", "policy",
+                "config", "seeds", "final success", "last-3 success", "status"));
+        Map<String, List<Store.PolicyScore>> groups = new TreeMap<>();
+        Set<String> suites = new LinkedHashSet<>();
+        for (Store.RunRow r : store.runsOfMethod(m.name())) suites.add(r.suite());
+        for (String s : suites) {
+            for (Store.PolicyScore ps : store.scores(s)) {
+                if (!ps.algorithm().equals(m.name())) continue;
+                groups.computeIfAbsent(s + "\n" + ps.task() + "\n" + ps.policy() + "\n" + ps.configHash(), k -> new ArrayList<>()).add(ps);
+            }
+        }
+        for (Map.Entry<String, List<Store.PolicyScore>> g : groups.entrySet()) {
+            String[] k = g.getKey().split("\n", -1);
+            List<Store.PolicyScore> l = g.getValue();
+            double fin = l.stream().mapToDouble(Store.PolicyScore::finalSuccess).average().orElse(Double.NaN);
+            double l3 = l.stream().mapToDouble(Store.PolicyScore::last3Success).average().orElse(Double.NaN);
+            Set<String> st = new LinkedHashSet<>();
+            l.forEach(x -> st.add(x.status()));
+            t.row(Table.link(k[0], suiteUrl(k[0])), k[1], k[2], shortHash(k[3]), l.size(), fin, l3, String.join(", ", st));
+        }
+        return t;
+    }
+
+    Table methodComputeTable(Store.MethodInfo m) throws SQLException {
+        Table t = new Table("compute", "Compute cost (mean per run)", List.of("suite", "config", "runs", "parameters (max)",
+                "train steps", "wall-clock s", "train s", "eval s", "steps/s"));
+        Map<String, List<Store.RunRow>> groups = new TreeMap<>();
+        for (Store.RunRow r : store.runsOfMethod(m.name())) {
+            groups.computeIfAbsent(r.suite() + "\n" + r.configHash(), k -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<String, List<Store.RunRow>> g : groups.entrySet()) {
+            String[] k = g.getKey().split("\n", -1);
+            List<Store.RunRow> l = g.getValue();
+            t.row(Table.link(k[0], suiteUrl(k[0])), shortHash(k[1]), l.size(),
+                    l.stream().mapToLong(Store.RunRow::parameterCount).max().orElse(0),
+                    l.stream().mapToLong(Store.RunRow::trainSteps).max().orElse(0),
+                    l.stream().mapToDouble(Store.RunRow::totalSeconds).average().orElse(Double.NaN),
+                    l.stream().mapToDouble(Store.RunRow::trainSeconds).average().orElse(Double.NaN),
+                    l.stream().mapToDouble(Store.RunRow::evalSeconds).average().orElse(Double.NaN),
+                    l.stream().mapToDouble(Store.RunRow::stepsPerSecond).average().orElse(Double.NaN));
+        }
+        return t;
+    }
+
+    private void methodPage(Context ctx) throws SQLException {
+        Store.MethodInfo m = method(ctx);
+        String base = methodUrl(m.name());
+        Page p = new Page("Method " + m.name());
+        p.h(1, "Method " + m.name());
+        p.raw("<dl class=\"facts\">");
+        fact(p, "family", m.family());
+        fact(p, "paper", m.paper());
+        p.raw("<dt>code</dt><dd>");
+        if (m.codeUrl() != null && (m.codeUrl().startsWith("https://") || m.codeUrl().startsWith("http://"))) {
+            p.raw("<a rel=\"nofollow noopener noreferrer\" href=\"").text(m.codeUrl()).raw("\">").text(m.codeUrl()).raw("</a>");
+        } else {
+            p.text("(none given)");
+        }
+        p.raw("</dd>");
+        fact(p, "source", m.source() + " (first stored " + m.createdAt() + ")");
+        p.raw("</dl>");
+        p.h(2, "Description");
+        p.p(m.description().isEmpty() ? "(no description: imported from harness results)" : m.description());
+        p.h(2, "Scores");
+        p.table(methodScoresTable(m), base + "/download/scores");
+        p.h(2, "Compute cost");
+        p.table(methodComputeTable(m), base + "/download/compute");
+        p.h(2, "Configurations");
+        Map<String, String> configs = new TreeMap<>();
+        for (Store.RunRow r : store.runsOfMethod(m.name())) {
+            if (!configs.containsKey(r.configHash())) {
+                store.run(r.id()).ifPresent(sr -> configs.put(r.configHash(), prettyJson(sr.config())));
+            }
+        }
+        for (Map.Entry<String, String> c : configs.entrySet()) {
+            p.h(3, "config " + c.getKey());
+            p.pre(c.getValue());
+        }
+        p.h(2, "Runs");
+        p.table(runsTable(store.runsOfMethod(m.name()), "runs", "Runs"), base + "/download/runs");
+        html(ctx, p.render());
+    }
+
+    private void methodDownload(Context ctx) throws SQLException {
+        Store.MethodInfo m = method(ctx);
+        String table = ctx.pathParam("table");
+        Table t = switch (table) {
+            case "scores" -> methodScoresTable(m);
+            case "compute" -> methodComputeTable(m);
+            case "runs" -> runsTable(store.runsOfMethod(m.name()), "runs", "Runs");
+            default -> throw new NotFound("method pages have no table '" + table + "' (scores, compute, runs)");
+        };
+        download(ctx, "method-" + m.name(), t, ctx.pathParam("format"));
+    }
+
+    private static String prettyJson(String json) {
+        try {
+            return Json.pretty(Json.mapper().readTree(json));
+        } catch (IOException e) {
+            return json;
+        }
+    }
+
+    private static RunRecord record(Store.StoredRun r) {
+        try {
+            return Json.mapper().readValue(r.runJson(), RunRecord.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored run " + r.row().id() + " is not a readable run record: " + e.getMessage(), e);
+        }
+    }
+
+    Table evaluationsTable(RunRecord rec) {
+        Table t = new Table("evaluations", "Evaluations", List.of("step", "policy", "chunk length", "overall success",
+                "mean return"));
+        for (Evaluation ev : rec.evaluations()) {
+            for (PolicyEvaluation pe : ev.policies()) {
+                t.row(ev.step(), pe.policy(), pe.chunkLength(), pe.overallSuccess(), pe.meanReturn());
+            }
+        }
+        return t;
+    }
+
+    Table episodesTable(RunRecord rec) {
+        Table t = new Table("episodes", "Per-episode outcomes, final evaluation", List.of("step", "policy", "task id",
+                "episodes", "successes", "success", "mean return", "mean length", "terminated", "truncated",
+                "non-finite actions"));
+        if (rec.evaluations().isEmpty()) return t;
+        Evaluation last = rec.evaluations().get(rec.evaluations().size() - 1);
+        for (PolicyEvaluation pe : last.policies()) {
+            for (TaskEvaluation te : pe.tasks()) {
+                int succ = 0, term = 0, trunc = 0;
+                for (EpisodeOutcome o : te.episodes()) {
+                    if (o.success()) succ++;
+                    if (o.terminated()) term++;
+                    if (o.truncated()) trunc++;
+                }
+                t.row(last.step(), pe.policy(), te.taskId(), te.episodes().size(), succ, te.success(), te.meanReturn(),
+                        te.meanLength(), term, trunc, te.nonFiniteActions());
+            }
+        }
+        return t;
+    }
+
+    static Table datasetsTable(RunRecord rec) {
+        Table t = new Table("datasets", "Datasets", List.of("role", "file", "SHA-256", "transitions", "mode"));
+        for (RunRecord.DatasetFile d : rec.datasets()) t.row(d.role(), d.file(), d.sha256(), d.transitions(), d.mode());
+        return t;
+    }
+
+    static Table provenanceTable(Store.StoredRun sr, RunRecord rec) {
+        Store.RunRow r = sr.row();
+        Table t = new Table("provenance", "Provenance", List.of("field", "value"));
+        t.row("leaderboard run id", r.id());
+        t.row("harness run id", rec.identity().runId());
+        t.row("status", r.status());
+        t.row("submitted by", r.submittedBy());
+        t.row("stored at", r.createdAt());
+        t.row("reproduced at", r.reproducedAt());
+        t.row("suite", rec.protocol().suite());
+        t.row("task", rec.identity().task());
+        t.row("dataset", rec.identity().datasetName());
+        t.row("algorithm", rec.identity().algorithm());
+        t.row("algorithm paper", rec.identity().algorithmPaper());
+        t.row("algorithm family", rec.identity().algorithmFamily());
+        t.row("run seed", rec.identity().seed());
+        t.row("eval seed", rec.protocol().evalSeed());
+        t.row("episode seeds", rec.protocol().episodeSeeds());
+        t.row("policy noise", rec.protocol().policyNoise());
+        t.row("training noise", rec.protocol().trainNoise());
+        t.row("profile", rec.profile());
+        t.row("config hash", rec.configHash());
+        t.row("config overrides", rec.spec().overrides().toString());
+        t.row("parameter count", rec.parameterCount());
+        t.row("harness version", rec.software() == null ? null : rec.software().harnessVersion());
+        t.row("git revision", rec.software() == null ? null : rec.software().gitRevision());
+        t.row("git dirty", rec.software() == null || rec.software().gitDirty() == null ? "unknown" : rec.software().gitDirty().toString());
+        t.row("started", rec.startedAt());
+        t.row("finished", rec.finishedAt());
+        t.row("resumes", rec.resumes());
+        RunRecord.Timing tm = rec.timing();
+        t.row("wall-clock total s", tm.totalSeconds());
+        t.row("train s", tm.trainSeconds());
+        t.row("evaluation s", tm.evalSeconds());
+        t.row("checkpoint s", tm.checkpointSeconds());
+        t.row("train steps/s", tm.stepsPerSecond());
+        if (rec.machine() != null) {
+            t.row("machine cores", rec.machine().cores());
+            t.row("machine CPU", rec.machine().cpuModel());
+            t.row("machine memory bytes", rec.machine().memoryBytes());
+            t.row("JVM max heap bytes", rec.machine().maxHeapBytes());
+            t.row("OS", rec.machine().os() + " " + rec.machine().osVersion() + " (" + rec.machine().arch() + ")");
+            t.row("Java", rec.machine().javaVersion() + ", " + rec.machine().javaVendor() + ", " + rec.machine().javaVm());
+        }
+        return t;
+    }
+
+    static Table protocolTable(RunRecord rec) {
+        Table t = new Table("protocol", "Protocol", List.of("field", "value"));
+        JsonNode pf = Json.tree(rec.protocol());
+        for (Map.Entry<String, JsonNode> e : pf.properties()) {
+            t.row(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : Json.canonical(e.getValue()));
+        }
+        return t;
+    }
+
+    private Table runTable(Store.StoredRun sr, RunRecord rec, String table) {
+        return switch (table) {
+            case "provenance" -> provenanceTable(sr, rec);
+            case "protocol" -> protocolTable(rec);
+            case "datasets" -> datasetsTable(rec);
+            case "evaluations" -> evaluationsTable(rec);
+            case "episodes" -> episodesTable(rec);
+            default -> throw new NotFound("run pages have no table '" + table
+                    + "' (provenance, protocol, datasets, evaluations, episodes)");
+        };
+    }
+
+    private void runPage(Context ctx) throws SQLException {
+        Store.StoredRun sr = storedRun(ctx);
+        RunRecord rec = record(sr);
+        Store.RunRow r = sr.row();
+        String base = "/runs/" + r.id();
+        Page p = new Page("Run " + r.id());
+        p.h(1, "Run " + r.id() + ": " + r.algorithm() + " on " + r.task() + ", seed " + r.seed());
+        p.raw("<p>Suite ").link(suiteUrl(r.suite()), r.suite()).raw(" · method ").link(methodUrl(r.algorithm()), r.algorithm())
+                .raw(" · <span class=\"badge\">").text(r.status()).raw("</span> · ").link(base + "/run.json", "run.json")
+                .raw("</p>");
+        if (sr.submittedJson() != null) {
+            p.h(2, "Reproduction of a submission");
+            Table cmp = new Table("reproduction", "Submitted vs reproduced (final success)", List.of("policy", "submitted",
+                    "reproduced", "difference"));
+            try {
+                RunRecord sub = Json.mapper().readValue(sr.submittedJson(), RunRecord.class);
+                for (RunRecord.PolicySummary s : rec.summary()) {
+                    Optional<RunRecord.PolicySummary> o = sub.summary().stream().filter(x -> x.policy().equals(s.policy())).findFirst();
+                    cmp.row(s.policy(), o.map(RunRecord.PolicySummary::finalSuccess).orElse(null), s.finalSuccess(),
+                            o.map(x -> s.finalSuccess() - x.finalSuccess()).orElse(null));
+                }
+            } catch (IOException e) {
+                p.note("the submitted record could not be read back: " + e.getMessage());
+            }
+            p.table(cmp, null);
+        }
+        p.h(2, "Learning curve");
+        ObjectNode plots = JsonNodeFactory.instance.objectNode();
+        ArrayNode list = plots.putArray("plots");
+        ObjectNode plot = list.addObject();
+        plot.put("id", "run-curve");
+        plot.put("title", "Overall success by evaluation step");
+        plot.put("xLabel", "train step");
+        plot.put("yLabel", "overall success");
+        ArrayNode yr = plot.putArray("yRange");
+        yr.add(0);
+        yr.add(1);
+        ArrayNode x = plot.putArray("x");
+        Map<String, ArrayNode> ys = new LinkedHashMap<>();
+        ArrayNode series = plot.putArray("series");
+        for (Evaluation ev : rec.evaluations()) {
+            x.add(ev.step());
+            for (PolicyEvaluation pe : ev.policies()) {
+                ys.computeIfAbsent(pe.policy(), k -> {
+                    ObjectNode s = series.addObject();
+                    s.put("label", k);
+                    s.put("style", "linepoints");
+                    return s.putArray("y");
+                }).add(pe.overallSuccess());
+            }
+        }
+        p.plots("run-plots", plots);
+        p.h(2, "Provenance");
+        p.table(provenanceTable(sr, rec), base + "/download/provenance");
+        p.h(2, "Datasets");
+        p.table(datasetsTable(rec), base + "/download/datasets");
+        p.h(2, "Protocol");
+        p.table(protocolTable(rec), base + "/download/protocol");
+        p.h(2, "Configuration");
+        p.pre(Json.pretty(rec.config()));
+        p.h(2, "Evaluations");
+        p.table(evaluationsTable(rec), base + "/download/evaluations");
+        p.h(2, "Episodes");
+        p.table(episodesTable(rec), base + "/download/episodes");
+        html(ctx, p.render());
+    }
+
+    private void runJson(Context ctx) throws SQLException {
+        Store.StoredRun sr = storedRun(ctx);
+        ctx.header("Content-Disposition", "attachment; filename=\"run-" + sr.row().id() + ".json\"");
+        ctx.contentType("application/json; charset=utf-8");
+        ctx.result(prettyJson(sr.runJson()));
+    }
+
+    private void runDownload(Context ctx) throws SQLException {
+        Store.StoredRun sr = storedRun(ctx);
+        Table t = runTable(sr, record(sr), ctx.pathParam("table"));
+        download(ctx, "run-" + sr.row().id(), t, ctx.pathParam("format"));
+    }
+
+    // ------------------------------------------------------------------------------------------------ API
+
+    private void apiIndex(Context ctx) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("name", "flowbench leaderboard API");
+        ObjectNode e = o.putObject("endpoints");
+        e.put("GET /api/suites", "suites with counts");
+        e.put("GET /api/suites/{name}/{version}", "suite definition and counts");
+        e.put("GET /api/suites/{name}/{version}/leaderboard?kind=last3|final", "aggregate table with intervals and rank intervals");
+        e.put("GET /api/suites/{name}/{version}/tasks?kind=last3|final", "per-task means with intervals");
+        e.put("GET /api/suites/{name}/{version}/runs", "runs of the suite");
+        e.put("GET /api/suites/{name}/{version}/plots?kind=last3|final", "the data behind the suite page's plots");
+        e.put("GET /api/methods", "methods");
+        e.put("GET /api/methods/{name}", "a method with its scores and compute cost");
+        e.put("GET /api/runs/{id}", "a run: stored metadata and the full run record");
+        e.put("POST /api/submissions", "submit a bundle {method, runs[]} with Authorization: Bearer <token>");
+        json(ctx, o);
+    }
+
+    private void apiSuite(Context ctx) throws SQLException {
+        Store.SuiteInfo s = suite(ctx);
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("suite", s.id());
+        o.put("revision", s.revision());
+        o.put("runs", s.runs());
+        o.put("methods", s.methods());
+        o.put("source", s.source());
+        o.set("definition", Json.tree(s.definition()));
+        json(ctx, o);
+    }
+
+    private void apiSuiteTable(Context ctx, String table) throws SQLException {
+        Store.SuiteInfo s = suite(ctx);
+        ObjectNode o;
+        if (table.equals("runs")) {
+            o = runsTable(store.runsOfSuite(s.id()), "runs", "Runs").json();
+        } else {
+            Boards.Board b = boards.board(s, kind(ctx));
+            o = (table.equals("leaderboard") ? leaderboardTable(b) : tasksTable(b)).json();
+            ObjectNode st = o.putObject("statistics");
+            st.put("scoreKind", kindParam(b.kind()));
+            st.put("score", Boards.kindText(b.kind()));
+            st.put("confidence", b.confidence());
+            st.put("headlineReps", b.headlineReps());
+            st.put("rankReps", b.rankReps());
+            st.put("taskReps", b.taskReps());
+            st.put("profileReps", b.profileReps());
+            st.put("seed", b.seed());
+            st.put("revision", b.revision());
+            ArrayNode inc = o.putArray("notRanked");
+            for (Boards.Entry e : b.incomplete()) inc.add(e.label());
+        }
+        o.put("suite", s.id());
+        json(ctx, o);
+    }
+
+    private void apiPlots(Context ctx) throws SQLException {
+        Store.SuiteInfo s = suite(ctx);
+        json(ctx, boards.board(s, kind(ctx)).plots());
+    }
+
+    private void apiMethod(Context ctx) throws SQLException {
+        Store.MethodInfo m = method(ctx);
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("name", m.name());
+        o.put("paper", m.paper());
+        o.put("family", m.family());
+        o.put("description", m.description());
+        o.put("codeUrl", m.codeUrl());
+        o.put("source", m.source());
+        o.set("scores", methodScoresTable(m).json().get("rows"));
+        o.set("compute", methodComputeTable(m).json().get("rows"));
+        o.set("runs", runsTable(store.runsOfMethod(m.name()), "runs", "Runs").json().get("rows"));
+        json(ctx, o);
+    }
+
+    private void apiRun(Context ctx) throws SQLException, IOException {
+        Store.StoredRun sr = storedRun(ctx);
+        Store.RunRow r = sr.row();
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("id", r.id());
+        o.put("status", r.status());
+        o.put("suite", r.suite());
+        o.put("task", r.task());
+        o.put("algorithm", r.algorithm());
+        o.put("seed", r.seed());
+        o.put("configHash", r.configHash());
+        o.put("submittedBy", r.submittedBy());
+        o.put("createdAt", r.createdAt());
+        o.put("reproducedAt", r.reproducedAt());
+        o.set("record", Json.mapper().readTree(sr.runJson()));
+        json(ctx, o);
+    }
+
+    // ------------------------------------------------------------------------------------------------ submissions
+
+    private void submitForm(Context ctx) {
+        Page p = submitPage("Submit results");
+        html(ctx, p.render());
+    }
+
+    private Page submitPage(String title) {
+        Page p = new Page(title);
+        p.h(1, title);
+        if (!tokens.enabled()) {
+            p.raw("<p class=\"error\">").text("Submissions are disabled on this server: it was started without"
+                    + " --token-file or FLOWBENCH_SUBMIT_TOKEN.").raw("</p>");
+        }
+        p.p("A bundle is one JSON file: {\"method\": {\"name\", \"paper\", \"description\", \"family\": \"training-time\""
+                + " or \"test-time\", \"code_url\" (optional)}, \"runs\": [run.json, ...], \"submitter\" (optional)}."
+                + " Each run is a complete run.json written by the flowbench harness for a suite on this leaderboard.");
+        p.p(String.format(Locale.ROOT, "Checks: record schema %d; suite and protocol equal to the suite's; dataset SHA-256"
+                + " equal to the suite's pinned or reproduced hashes; config hash, run id, episode seeds and every"
+                + " aggregate recomputed from the per-episode outcomes; success rates in [0, 1]; at least %d seeds per"
+                + " task; no run already stored. Limit: %d MiB. Accepted runs are marked \"submitted\" until the"
+                + " maintainers reproduce them.", RunRecord.SCHEMA_VERSION, minSeeds, maxUploadBytes / (1024 * 1024)));
+        p.raw("<form class=\"submit\" method=\"post\" action=\"/submit\" enctype=\"multipart/form-data\">")
+                .raw("<label for=\"token\">Submission token</label>")
+                .raw("<input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"off\" required>")
+                .raw("<label for=\"bundle\">Bundle file (.json)</label>")
+                .raw("<input type=\"file\" id=\"bundle\" name=\"bundle\" accept=\".json,application/json\">")
+                .raw("<label for=\"bundle_text\">… or paste the bundle JSON</label>")
+                .raw("<textarea id=\"bundle_text\" name=\"bundle_text\" spellcheck=\"false\"></textarea>")
+                .raw("<button type=\"submit\" id=\"submit-button\">Submit</button></form>");
+        return p;
+    }
+
+    /** The outcome of a submission attempt, rendered as HTML or JSON by the caller. */
+    private record Outcome(int status, String message, List<RecordSchema.Problem> problems, int more,
+                           Store.WriteReport written, Store.MethodInfo method) {}
+
+    private Outcome submit(byte[] body, String submitterFromToken) throws SQLException {
+        if (body == null || body.length == 0) {
+            return new Outcome(400, "the bundle is empty", List.of(), 0, null, null);
+        }
+        JsonNode bundle;
+        try (JsonParser parser = BUNDLE_MAPPER.createParser(body)) {
+            bundle = BUNDLE_MAPPER.readTree(parser);
+            if (parser.nextToken() != null) {
+                return new Outcome(400, "the bundle is not valid JSON: trailing content after the top-level value",
+                        List.of(), 0, null, null);
+            }
+        } catch (IOException e) {
+            String where = "";
+            if (e instanceof com.fasterxml.jackson.core.JsonProcessingException jp && jp.getLocation() != null) {
+                where = " (line " + jp.getLocation().getLineNr() + ", column " + jp.getLocation().getColumnNr() + ")";
+            }
+            return new Outcome(400, "the bundle is not valid JSON" + where + ": " + BundleValidator.rootMessage(e),
+                    List.of(), 0, null, null);
+        }
+        BundleValidator.Result v = new BundleValidator(store, minSeeds).validate(bundle);
+        if (!v.ok()) {
+            return new Outcome(400, "the bundle was rejected; nothing was stored", v.problems(), v.moreProblems(), null,
+                    v.method());
+        }
+        String by = v.submitter() != null ? v.submitter() + " (token " + submitterFromToken + ")" : submitterFromToken;
+        try {
+            Store.WriteReport w = store.insertSubmission(v.method(), v.runs(), by, Json.sha256Hex(body));
+            return new Outcome(201, "accepted: " + w.inserted() + " runs stored as \"submitted\"", List.of(), 0, w, v.method());
+        } catch (Store.DuplicateRunException e) {
+            return new Outcome(409, "the bundle was rejected; nothing was stored: " + e.getMessage(), List.of(), 0, null,
+                    v.method());
+        }
+    }
+
+    private Optional<String> authorize(String token) {
+        return tokens.check(token);
+    }
+
+    private void submitFromApi(Context ctx) throws SQLException {
+        // the body is read (at most the size limit, already checked) even when the request is refused, so the client
+        // sees the 401/403 instead of a connection closed while it was still sending
+        byte[] body = ctx.bodyAsBytes();
+        if (!tokens.enabled()) {
+            apiOutcome(ctx, new Outcome(403, "submissions are disabled on this server (no --token-file or"
+                    + " FLOWBENCH_SUBMIT_TOKEN)", List.of(), 0, null, null));
+            return;
+        }
+        Optional<String> who = authorize(SubmitTokens.bearer(ctx.header("Authorization")));
+        if (who.isEmpty()) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"flowbench\"");
+            apiOutcome(ctx, new Outcome(401, "missing or wrong token: send Authorization: Bearer <token>", List.of(), 0,
+                    null, null));
+            return;
+        }
+        apiOutcome(ctx, submit(body, who.get()));
+    }
+
+    private void apiOutcome(Context ctx, Outcome o) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("status", o.status() == 201 ? "accepted" : "rejected");
+        n.put("message", o.message());
+        if (!o.problems().isEmpty()) {
+            ArrayNode errs = n.putArray("errors");
+            for (RecordSchema.Problem p : o.problems()) {
+                ObjectNode e = errs.addObject();
+                e.put("path", p.path());
+                e.put("expected", p.expected());
+                e.put("found", p.found());
+                e.put("message", p.toString());
+            }
+            if (o.more() > 0) n.put("moreErrors", o.more());
+        }
+        if (o.written() != null) {
+            n.put("submission", o.written().submissionId());
+            ArrayNode runs = n.putArray("runs");
+            for (long id : o.written().runIds()) {
+                ObjectNode r = runs.addObject();
+                r.put("id", id);
+                r.put("url", "/runs/" + id);
+            }
+        }
+        json(ctx, n);
+        ctx.status(o.status());
+    }
+
+    private void submitFromForm(Context ctx) throws SQLException, IOException {
+        if (!ctx.isMultipartFormData()) {
+            htmlOutcome(ctx, new Outcome(400, "the form must be sent as multipart/form-data", List.of(), 0, null, null));
+            return;
+        }
+        if (!tokens.enabled()) {
+            htmlOutcome(ctx, new Outcome(403, "submissions are disabled on this server (no --token-file or"
+                    + " FLOWBENCH_SUBMIT_TOKEN)", List.of(), 0, null, null));
+            return;
+        }
+        String token;
+        byte[] body = null;
+        try {
+            token = ctx.formParam("token");
+            var file = ctx.uploadedFile("bundle");
+            if (file != null && file.size() > 0) {
+                try (InputStream in = file.content()) {
+                    body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxUploadBytes + 1));
+                }
+            } else {
+                String text = ctx.formParam("bundle_text");
+                if (text != null && !text.isBlank()) body = text.getBytes(StandardCharsets.UTF_8);
+            }
+        } catch (Exception e) {
+            // Jetty refuses a multipart body over its limits (sent without a Content-Length) or a malformed one; the
+            // servlet layer throws it as a checked ServletException through Kotlin code that declares nothing
+            String m = BundleValidator.rootMessage(e);
+            boolean big = m.contains("larger than") || m.contains("exceed") || m.contains("max length");
+            htmlOutcome(ctx, new Outcome(big ? 413 : 400, big ? tooLarge() : "the form could not be read: " + m,
+                    List.of(), 0, null, null));
+            return;
+        }
+        Optional<String> who = authorize(token);
+        if (who.isEmpty()) {
+            htmlOutcome(ctx, new Outcome(401, "missing or wrong submission token", List.of(), 0, null, null));
+            return;
+        }
+        if (body != null && body.length > maxUploadBytes) {
+            htmlOutcome(ctx, new Outcome(413, tooLarge(), List.of(), 0, null, null));
+            return;
+        }
+        if (body == null) {
+            htmlOutcome(ctx, new Outcome(400, "no bundle: choose a file or paste the JSON", List.of(), 0, null, null));
+            return;
+        }
+        htmlOutcome(ctx, submit(body, who.get()));
+    }
+
+    private void htmlOutcome(Context ctx, Outcome o) {
+        boolean ok = o.status() == 201;
+        Page p = ok ? new Page("Submission accepted") : submitPage("Submission rejected");
+        if (ok) {
+            p.h(1, "Submission accepted");
+            p.raw("<p id=\"outcome\" class=\"accepted\">").text(o.message()).raw("</p>");
+            p.raw("<p>Method ").link(methodUrl(o.method().name()), o.method().name()).raw("</p>");
+            Table t = new Table("stored", "Stored runs", List.of("run"));
+            for (long id : o.written().runIds()) t.row(Table.link(id, "/runs/" + id));
+            p.table(t, null);
+        } else {
+            p.raw("<div id=\"outcome\" class=\"rejected\"><p class=\"error\">").text("HTTP " + o.status() + ": " + o.message())
+                    .raw("</p>");
+            if (!o.problems().isEmpty()) {
+                p.raw("<ul class=\"problems\">");
+                for (RecordSchema.Problem pr : o.problems()) p.raw("<li>").text(pr.toString()).raw("</li>");
+                if (o.more() > 0) p.raw("<li>").text("… and " + o.more() + " more").raw("</li>");
+                p.raw("</ul>");
+            }
+            p.raw("</div>");
+        }
+        ctx.status(o.status());
+        html(ctx, p.render());
+    }
+}

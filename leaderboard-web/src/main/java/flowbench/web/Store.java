@@ -1,0 +1,774 @@
+package flowbench.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import flowbench.harness.io.Json;
+import flowbench.harness.protocol.Evaluation;
+import flowbench.harness.protocol.PolicyEvaluation;
+import flowbench.harness.protocol.RunRecord;
+import flowbench.harness.protocol.Suite;
+import flowbench.harness.report.ScoreKind;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The leaderboard's database, through plain JDBC (a SQLite file by default). Suites, methods, submissions and runs:
+ * each run keeps its full run.json text plus the columns the pages query, and its per-policy scores and learning
+ * curve points in two side tables. The unique key (suite, task, algorithm, seed, config hash) catches duplicates.
+ *
+ * <p>Every change happens in one transaction (all runs of a bundle or an import, or none) and bumps the revision of
+ * each suite it touches, which is what the statistics cache keys on. Writes are serialised by one lock: SQLite has a
+ * single writer anyway, and this keeps "check for duplicates, then insert" atomic for the other databases too.
+ * The SQL is written for SQLite (AUTOINCREMENT, ON CONFLICT-free upserts done by hand); another JDBC URL is accepted
+ * but only SQLite is tested.
+ */
+public final class Store implements AutoCloseable {
+    public static final int SCHEMA_VERSION = 1;
+    public static final String REPRODUCED = "reproduced";
+    public static final String SUBMITTED = "submitted";
+
+    private final String url;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final boolean sqlite;
+
+    /** Information about a suite known to the leaderboard. */
+    public record SuiteInfo(String id, String name, int version, String description, Suite definition, String source,
+                            long revision, int runs, int methods) {}
+
+    public record MethodInfo(String name, String paper, String family, String description, String codeUrl, String source,
+                             String createdAt) {}
+
+    /** A run row without its JSON. */
+    public record RunRow(long id, String runId, String suite, String task, String algorithm, long seed, String configHash,
+                         String profile, String status, String submittedBy, Long submissionId, String createdAt,
+                         String reproducedAt, String datasetName, String trainSha256, String valSha256,
+                         long parameterCount, long trainSteps, double totalSeconds, double trainSeconds,
+                         double evalSeconds, double stepsPerSecond, String gitRevision, String harnessVersion) {}
+
+    /** A run with its full record text (and, for a reproduced submission, the text that was submitted). */
+    public record StoredRun(RunRow row, String runJson, String submittedJson, String config) {}
+
+    /** One policy of one run: the headline numbers the statistics use. */
+    public record PolicyScore(long run, String task, String algorithm, String policy, String configHash, long seed,
+                              String status, double finalSuccess, double last3Success, double bestSuccess,
+                              long parameterCount, double totalSeconds, double trainSeconds) {}
+
+    /** One point of a learning curve: overall success of a policy at an evaluation step. */
+    public record EvalPoint(long run, String task, String algorithm, String policy, String configHash, long seed,
+                            long step, double success) {}
+
+    /** A parsed run record and its JSON text as received. */
+    public record ParsedRun(RunRecord record, String json, String origin) {}
+
+    /** What an import or submission did. */
+    public record WriteReport(int inserted, int reproduced, int updated, int unchanged, List<Long> runIds, Long submissionId) {}
+
+    /** The unique key of a run. */
+    public record RunKey(String suite, String task, String algorithm, long seed, String configHash) {
+        public static RunKey of(RunRecord r) {
+            return new RunKey(r.protocol().suite(), r.identity().task(), r.identity().algorithm(), r.identity().seed(),
+                    r.configHash());
+        }
+
+        @Override
+        public String toString() {
+            return "(suite " + suite + ", task " + task + ", algorithm " + algorithm + ", seed " + seed + ", config "
+                    + configHash + ")";
+        }
+    }
+
+    /** A submission's duplicate was already stored (or another writer stored it first). */
+    public static final class DuplicateRunException extends Exception {
+        public DuplicateRunException(String message) {
+            super(message);
+        }
+    }
+
+    public Store(String jdbcUrl) throws SQLException {
+        this.url = jdbcUrl;
+        this.sqlite = jdbcUrl.startsWith("jdbc:sqlite:");
+        if (sqlite && (jdbcUrl.contains(":memory:") || jdbcUrl.contains("mode=memory"))) {
+            // connections are opened per operation, and each in-memory SQLite connection is a database of its own
+            throw new SQLException("JDBC URL " + jdbcUrl + ": an in-memory SQLite database is not supported; use a file");
+        }
+        try (Connection c = connect()) {
+            if (sqlite) {
+                try (Statement s = c.createStatement()) {
+                    // WAL lets pages read while a submission is written
+                    s.execute("PRAGMA journal_mode=WAL");
+                }
+            }
+            createSchema(c);
+        }
+    }
+
+    /** The JDBC URL of a SQLite file. */
+    public static String sqliteUrl(java.nio.file.Path file) {
+        return "jdbc:sqlite:" + file.toAbsolutePath();
+    }
+
+    Connection connect() throws SQLException {
+        Connection c = DriverManager.getConnection(url);
+        if (sqlite) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA foreign_keys=ON");
+                s.execute("PRAGMA busy_timeout=10000");
+            }
+        }
+        return c;
+    }
+
+    private static void createSchema(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS suites (suite TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL,"
+                    + " description TEXT NOT NULL, definition TEXT NOT NULL, source TEXT NOT NULL,"
+                    + " revision INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS methods (name TEXT PRIMARY KEY, paper TEXT NOT NULL, family TEXT NOT NULL,"
+                    + " description TEXT NOT NULL, code_url TEXT, source TEXT NOT NULL, created_at TEXT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS submissions (id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL"
+                    + " REFERENCES methods(name), submitted_by TEXT NOT NULL, created_at TEXT NOT NULL,"
+                    + " bundle_sha256 TEXT NOT NULL, runs INTEGER NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL,"
+                    + " suite TEXT NOT NULL REFERENCES suites(suite), task TEXT NOT NULL,"
+                    + " algorithm TEXT NOT NULL REFERENCES methods(name), seed INTEGER NOT NULL, config_hash TEXT NOT NULL,"
+                    + " profile TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('reproduced','submitted')),"
+                    + " submission_id INTEGER REFERENCES submissions(id), submitted_by TEXT, created_at TEXT NOT NULL,"
+                    + " reproduced_at TEXT, dataset_name TEXT NOT NULL, train_sha256 TEXT, val_sha256 TEXT,"
+                    + " parameter_count INTEGER NOT NULL, train_steps INTEGER NOT NULL, total_seconds REAL NOT NULL,"
+                    + " train_seconds REAL NOT NULL, eval_seconds REAL NOT NULL, steps_per_second REAL NOT NULL,"
+                    + " git_revision TEXT, harness_version TEXT, protocol TEXT NOT NULL, config TEXT NOT NULL,"
+                    + " run_json TEXT NOT NULL, submitted_json TEXT,"
+                    + " UNIQUE (suite, task, algorithm, seed, config_hash))");
+            s.execute("CREATE TABLE IF NOT EXISTS policy_scores (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                    + " policy TEXT NOT NULL, final_step INTEGER NOT NULL, final_success REAL NOT NULL,"
+                    + " last3_success REAL NOT NULL, best_success REAL NOT NULL, best_step INTEGER NOT NULL,"
+                    + " final_return REAL NOT NULL, PRIMARY KEY (run, policy))");
+            s.execute("CREATE TABLE IF NOT EXISTS evals (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+                    + " policy TEXT NOT NULL, step INTEGER NOT NULL, success REAL NOT NULL, mean_return REAL NOT NULL,"
+                    + " PRIMARY KEY (run, policy, step))");
+            s.execute("CREATE INDEX IF NOT EXISTS runs_suite ON runs(suite)");
+            s.execute("CREATE INDEX IF NOT EXISTS runs_algorithm ON runs(algorithm)");
+        }
+        try (PreparedStatement p = c.prepareStatement("SELECT value FROM meta WHERE key = 'schema'")) {
+            try (ResultSet rs = p.executeQuery()) {
+                if (rs.next()) {
+                    int v = Integer.parseInt(rs.getString(1));
+                    if (v != SCHEMA_VERSION) {
+                        throw new SQLException("database schema version " + v + "; this leaderboard reads version "
+                                + SCHEMA_VERSION + " (use a new --db file)");
+                    }
+                    return;
+                }
+            }
+        }
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO meta(key, value) VALUES ('schema', ?)")) {
+            p.setString(1, Integer.toString(SCHEMA_VERSION));
+            p.executeUpdate();
+        }
+    }
+
+    @Override
+    public void close() {
+        // connections are opened per operation; nothing is held
+    }
+
+    // ------------------------------------------------------------------------------------------------ suites
+
+    private static int precedence(String source) {
+        return switch (source) {
+            case "shipped" -> 3;
+            case "file" -> 2;
+            default -> 1;
+        };
+    }
+
+    /**
+     * Registers a suite definition. An equal definition changes nothing; a different definition of the same
+     * name/version replaces the stored one only if its source ranks higher (shipped &gt; file &gt; results folder),
+     * since a results folder may carry a copy written before the suite's hashes were pinned.
+     *
+     * @return a warning when a differing definition was ignored, else null
+     */
+    public String putSuite(Suite suite, String source) throws SQLException {
+        String id = suite.name() + "/" + suite.version();
+        String def = Json.canonical(suite);
+        writeLock.lock();
+        try (Connection c = connect()) {
+            try (PreparedStatement p = c.prepareStatement("SELECT definition, source FROM suites WHERE suite = ?")) {
+                p.setString(1, id);
+                try (ResultSet rs = p.executeQuery()) {
+                    if (rs.next()) {
+                        if (rs.getString(1).equals(def)) return null;
+                        String old = rs.getString(2);
+                        if (precedence(source) <= precedence(old)) {
+                            return "suite " + id + " from " + source + " differs from the stored definition (from " + old
+                                    + ", e.g. with dataset hashes pinned since); the stored one is kept";
+                        }
+                        try (PreparedStatement u = c.prepareStatement("UPDATE suites SET description = ?, definition = ?,"
+                                + " source = ?, revision = revision + 1 WHERE suite = ?")) {
+                            u.setString(1, suite.description());
+                            u.setString(2, def);
+                            u.setString(3, source);
+                            u.setString(4, id);
+                            u.executeUpdate();
+                        }
+                        return null;
+                    }
+                }
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO suites(suite, name, version, description, definition,"
+                    + " source, revision, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)")) {
+                p.setString(1, id);
+                p.setString(2, suite.name());
+                p.setInt(3, suite.version());
+                p.setString(4, suite.description());
+                p.setString(5, def);
+                p.setString(6, source);
+                p.setString(7, Instant.now().toString());
+                p.executeUpdate();
+            }
+            return null;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    public List<SuiteInfo> suites() throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT s.suite, s.name, s.version,"
+                + " s.description, s.definition, s.source, s.revision,"
+                + " (SELECT COUNT(*) FROM runs r WHERE r.suite = s.suite),"
+                + " (SELECT COUNT(DISTINCT r.algorithm) FROM runs r WHERE r.suite = s.suite)"
+                + " FROM suites s ORDER BY s.name, s.version")) {
+            List<SuiteInfo> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) out.add(suiteInfo(rs));
+            }
+            return out;
+        }
+    }
+
+    public Optional<SuiteInfo> suite(String id) throws SQLException {
+        for (SuiteInfo s : suites()) {
+            if (s.id().equals(id)) return Optional.of(s);
+        }
+        return Optional.empty();
+    }
+
+    private static SuiteInfo suiteInfo(ResultSet rs) throws SQLException {
+        Suite def;
+        try {
+            def = Json.mapper().readValue(rs.getString(5), Suite.class);
+        } catch (java.io.IOException e) {
+            throw new SQLException("stored definition of suite " + rs.getString(1) + " is unreadable: " + e.getMessage(), e);
+        }
+        return new SuiteInfo(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), def, rs.getString(6),
+                rs.getLong(7), rs.getInt(8), rs.getInt(9));
+    }
+
+    // ------------------------------------------------------------------------------------------------ methods
+
+    public List<MethodInfo> methods() throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
+                "SELECT name, paper, family, description, code_url, source, created_at FROM methods ORDER BY name")) {
+            List<MethodInfo> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) out.add(methodInfo(rs));
+            }
+            return out;
+        }
+    }
+
+    public Optional<MethodInfo> method(String name) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
+                "SELECT name, paper, family, description, code_url, source, created_at FROM methods WHERE name = ?")) {
+            p.setString(1, name);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? Optional.of(methodInfo(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static MethodInfo methodInfo(ResultSet rs) throws SQLException {
+        return new MethodInfo(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7));
+    }
+
+    /** Inserts a method (tests and imports); an existing name is left as it is. */
+    public void putMethod(MethodInfo m) throws SQLException {
+        writeLock.lock();
+        try (Connection c = connect()) {
+            insertMethodIfAbsent(c, m);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static void insertMethodIfAbsent(Connection c, MethodInfo m) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM methods WHERE name = ?")) {
+            p.setString(1, m.name());
+            try (ResultSet rs = p.executeQuery()) {
+                if (rs.next()) return;
+            }
+        }
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO methods(name, paper, family, description, code_url,"
+                + " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            p.setString(1, m.name());
+            p.setString(2, m.paper() == null ? "" : m.paper());
+            p.setString(3, m.family() == null ? "" : m.family());
+            p.setString(4, m.description() == null ? "" : m.description());
+            p.setString(5, m.codeUrl());
+            p.setString(6, m.source());
+            p.setString(7, m.createdAt() != null ? m.createdAt() : Instant.now().toString());
+            p.executeUpdate();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ runs
+
+    private static final String RUN_COLUMNS = "r.id, r.run_id, r.suite, r.task, r.algorithm, r.seed, r.config_hash,"
+            + " r.profile, r.status, r.submitted_by, r.submission_id, r.created_at, r.reproduced_at, r.dataset_name,"
+            + " r.train_sha256, r.val_sha256, r.parameter_count, r.train_steps, r.total_seconds, r.train_seconds,"
+            + " r.eval_seconds, r.steps_per_second, r.git_revision, r.harness_version";
+
+    private static RunRow runRow(ResultSet rs) throws SQLException {
+        long sub = rs.getLong(11);
+        Long submission = rs.wasNull() ? null : sub;
+        return new RunRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getLong(6),
+                rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), submission, rs.getString(12),
+                rs.getString(13), rs.getString(14), rs.getString(15), rs.getString(16), rs.getLong(17), rs.getLong(18),
+                rs.getDouble(19), rs.getDouble(20), rs.getDouble(21), rs.getDouble(22), rs.getString(23),
+                rs.getString(24));
+    }
+
+    public List<RunRow> runsOfSuite(String suite) throws SQLException {
+        return runs("WHERE r.suite = ? ORDER BY r.task, r.algorithm, r.config_hash, r.seed", suite);
+    }
+
+    public List<RunRow> runsOfMethod(String algorithm) throws SQLException {
+        return runs("WHERE r.algorithm = ? ORDER BY r.suite, r.task, r.config_hash, r.seed", algorithm);
+    }
+
+    private List<RunRow> runs(String where, String arg) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT " + RUN_COLUMNS + " FROM runs r " + where)) {
+            p.setString(1, arg);
+            List<RunRow> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) out.add(runRow(rs));
+            }
+            return out;
+        }
+    }
+
+    public Optional<StoredRun> run(long id) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
+                "SELECT " + RUN_COLUMNS + ", r.run_json, r.submitted_json, r.config FROM runs r WHERE r.id = ?")) {
+            p.setLong(1, id);
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new StoredRun(runRow(rs), rs.getString(25), rs.getString(26), rs.getString(27)));
+            }
+        }
+    }
+
+    public int runCount() throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM runs")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    public List<PolicyScore> scores(String suite) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r.id, r.task, r.algorithm, ps.policy,"
+                + " r.config_hash, r.seed, r.status, ps.final_success, ps.last3_success, ps.best_success, r.parameter_count,"
+                + " r.total_seconds, r.train_seconds FROM policy_scores ps JOIN runs r ON r.id = ps.run WHERE r.suite = ?"
+                + " ORDER BY r.algorithm, ps.policy, r.config_hash, r.task, r.seed")) {
+            p.setString(1, suite);
+            List<PolicyScore> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new PolicyScore(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getLong(6), rs.getString(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10), rs.getLong(11),
+                            rs.getDouble(12), rs.getDouble(13)));
+                }
+            }
+            return out;
+        }
+    }
+
+    public List<EvalPoint> curves(String suite) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r.id, r.task, r.algorithm, e.policy,"
+                + " r.config_hash, r.seed, e.step, e.success FROM evals e JOIN runs r ON r.id = e.run WHERE r.suite = ?"
+                + " ORDER BY r.task, r.algorithm, e.policy, r.config_hash, e.step, r.seed")) {
+            p.setString(1, suite);
+            List<EvalPoint> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new EvalPoint(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getLong(6), rs.getLong(7), rs.getDouble(8)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Keys already stored among {@code keys}. */
+    public Set<RunKey> existing(List<RunKey> keys) throws SQLException {
+        Set<RunKey> out = new LinkedHashSet<>();
+        try (Connection c = connect()) {
+            for (RunKey k : keys) {
+                if (find(c, k) != null) out.add(k);
+            }
+        }
+        return out;
+    }
+
+    /** Seeds stored for (suite, task, algorithm, config hash), every status. */
+    public Set<Long> storedSeeds(String suite, String task, String algorithm, String configHash) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
+                "SELECT seed FROM runs WHERE suite = ? AND task = ? AND algorithm = ? AND config_hash = ?")) {
+            p.setString(1, suite);
+            p.setString(2, task);
+            p.setString(3, algorithm);
+            p.setString(4, configHash);
+            Set<Long> out = new LinkedHashSet<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) out.add(rs.getLong(1));
+            }
+            return out;
+        }
+    }
+
+    /** Dataset hashes of the suite's reproduced runs: dataset name -> role ("train"/"validation") -> hashes. */
+    public Map<String, Map<String, Set<String>>> reproducedHashes(String suite) throws SQLException {
+        Map<String, Map<String, Set<String>>> out = new TreeMap<>();
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT DISTINCT dataset_name, train_sha256,"
+                + " val_sha256 FROM runs WHERE suite = ? AND status = 'reproduced'")) {
+            p.setString(1, suite);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Set<String>> m = out.computeIfAbsent(rs.getString(1), k -> new TreeMap<>());
+                    if (rs.getString(2) != null) m.computeIfAbsent("train", k -> new LinkedHashSet<>()).add(rs.getString(2));
+                    if (rs.getString(3) != null) m.computeIfAbsent("validation", k -> new LinkedHashSet<>()).add(rs.getString(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The protocol fields of one reproduced run of (suite, task), the reference for task-level protocol checks. */
+    public Optional<JsonNode> reproducedProtocol(String suite, String task) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT protocol FROM runs WHERE suite = ?"
+                + " AND task = ? AND status = 'reproduced' ORDER BY id LIMIT 1")) {
+            p.setString(1, suite);
+            p.setString(2, task);
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(Json.mapper().readTree(rs.getString(1)));
+            } catch (java.io.IOException e) {
+                throw new SQLException("stored protocol of a run of " + suite + " / " + task + " is unreadable", e);
+            }
+        }
+    }
+
+    private static Long find(Connection c, RunKey k) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT id FROM runs WHERE suite = ? AND task = ? AND algorithm = ?"
+                + " AND seed = ? AND config_hash = ?")) {
+            p.setString(1, k.suite());
+            p.setString(2, k.task());
+            p.setString(3, k.algorithm());
+            p.setLong(4, k.seed());
+            p.setString(5, k.configHash());
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        }
+    }
+
+    /**
+     * Stores harness runs as "reproduced", all or none. A new key is inserted; a key stored as "submitted" becomes
+     * "reproduced" (the harness record replaces the submitted one, which is kept in {@code submitted_json}); a key
+     * already reproduced is replaced when its record changed and left alone otherwise.
+     *
+     * @throws SQLException when a run's suite is unknown or the database refuses a row; nothing is then stored
+     */
+    public WriteReport importReproduced(List<ParsedRun> runs) throws SQLException {
+        writeLock.lock();
+        try (Connection c = connect()) {
+            c.setAutoCommit(false);
+            try {
+                int inserted = 0, reproduced = 0, updated = 0, unchanged = 0;
+                List<Long> ids = new ArrayList<>();
+                Set<String> touched = new LinkedHashSet<>();
+                String now = Instant.now().toString();
+                for (ParsedRun pr : runs) {
+                    RunRecord r = pr.record();
+                    requireSuite(c, r.protocol().suite(), pr.origin());
+                    insertMethodIfAbsent(c, new MethodInfo(r.identity().algorithm(), r.identity().algorithmPaper(),
+                            r.identity().algorithmFamily(), "", null, REPRODUCED, now));
+                    RunKey key = RunKey.of(r);
+                    Long id = find(c, key);
+                    if (id == null) {
+                        ids.add(insertRun(c, pr, REPRODUCED, null, null, now));
+                        inserted++;
+                    } else {
+                        String status;
+                        String oldJson;
+                        try (PreparedStatement p = c.prepareStatement("SELECT status, run_json FROM runs WHERE id = ?")) {
+                            p.setLong(1, id);
+                            try (ResultSet rs = p.executeQuery()) {
+                                rs.next();
+                                status = rs.getString(1);
+                                oldJson = rs.getString(2);
+                            }
+                        }
+                        ids.add(id);
+                        if (SUBMITTED.equals(status)) {
+                            replaceRun(c, id, pr, oldJson, now);
+                            reproduced++;
+                        } else if (sameRecord(oldJson, pr.json())) {
+                            unchanged++;
+                            continue;
+                        } else {
+                            replaceRun(c, id, pr, null, null);
+                            updated++;
+                        }
+                    }
+                    touched.add(key.suite());
+                }
+                for (String s : touched) bumpRevision(c, s);
+                c.commit();
+                return new WriteReport(inserted, reproduced, updated, unchanged, ids, null);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static boolean sameRecord(String a, String b) {
+        try {
+            return Json.canonical(Json.mapper().readTree(a)).equals(Json.canonical(Json.mapper().readTree(b)));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Stores an accepted submission, all runs or none, as "submitted".
+     *
+     * @throws DuplicateRunException when a run's key is already stored (checked inside the transaction, so two
+     *                               concurrent bundles with the same run cannot both land)
+     */
+    public WriteReport insertSubmission(MethodInfo method, List<ParsedRun> runs, String submittedBy, String bundleSha256)
+            throws SQLException, DuplicateRunException {
+        writeLock.lock();
+        try (Connection c = connect()) {
+            c.setAutoCommit(false);
+            try {
+                String now = Instant.now().toString();
+                insertMethodIfAbsent(c, new MethodInfo(method.name(), method.paper(), method.family(), method.description(),
+                        method.codeUrl(), SUBMITTED, now));
+                long subId;
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO submissions(method, submitted_by, created_at,"
+                        + " bundle_sha256, runs) VALUES (?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                    p.setString(1, method.name());
+                    p.setString(2, submittedBy);
+                    p.setString(3, now);
+                    p.setString(4, bundleSha256);
+                    p.setInt(5, runs.size());
+                    p.executeUpdate();
+                    subId = generatedKey(p);
+                }
+                List<Long> ids = new ArrayList<>();
+                Set<String> touched = new LinkedHashSet<>();
+                for (int i = 0; i < runs.size(); i++) {
+                    ParsedRun pr = runs.get(i);
+                    RunKey key = RunKey.of(pr.record());
+                    requireSuite(c, key.suite(), pr.origin());
+                    if (find(c, key) != null) {
+                        throw new DuplicateRunException("runs[" + i + "]: a run with key " + key + " is already stored");
+                    }
+                    ids.add(insertRun(c, pr, SUBMITTED, subId, submittedBy, now));
+                    touched.add(key.suite());
+                }
+                for (String s : touched) bumpRevision(c, s);
+                c.commit();
+                return new WriteReport(ids.size(), 0, 0, 0, ids, subId);
+            } catch (SQLException | RuntimeException | DuplicateRunException e) {
+                c.rollback();
+                throw e;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private static void requireSuite(Connection c, String suite, String origin) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM suites WHERE suite = ?")) {
+            p.setString(1, suite);
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException(origin + ": suite " + suite + " is not known to the leaderboard; register it"
+                            + " (a shipped suite, --suite FILE, or a results folder with summary.json)");
+                }
+            }
+        }
+    }
+
+    private static void bumpRevision(Connection c, String suite) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE suites SET revision = revision + 1 WHERE suite = ?")) {
+            p.setString(1, suite);
+            p.executeUpdate();
+        }
+    }
+
+    private static long generatedKey(PreparedStatement p) throws SQLException {
+        try (ResultSet k = p.getGeneratedKeys()) {
+            if (!k.next()) throw new SQLException("the database returned no generated id");
+            return k.getLong(1);
+        }
+    }
+
+    private static String sha(RunRecord r, String role) {
+        for (RunRecord.DatasetFile d : r.datasets()) {
+            if (role.equals(d.role())) return d.sha256();
+        }
+        return null;
+    }
+
+    private static long insertRun(Connection c, ParsedRun pr, String status, Long submissionId, String submittedBy,
+                                  String now) throws SQLException {
+        RunRecord r = pr.record();
+        long id;
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO runs(run_id, suite, task, algorithm, seed, config_hash,"
+                + " profile, status, submission_id, submitted_by, created_at, reproduced_at, dataset_name, train_sha256,"
+                + " val_sha256, parameter_count, train_steps, total_seconds, train_seconds, eval_seconds, steps_per_second,"
+                + " git_revision, harness_version, protocol, config, run_json, submitted_json)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            int i = 1;
+            p.setString(i++, r.identity().runId());
+            p.setString(i++, r.protocol().suite());
+            p.setString(i++, r.identity().task());
+            p.setString(i++, r.identity().algorithm());
+            p.setLong(i++, r.identity().seed());
+            p.setString(i++, r.configHash());
+            p.setString(i++, r.profile());
+            p.setString(i++, status);
+            if (submissionId == null) p.setNull(i++, Types.INTEGER);
+            else p.setLong(i++, submissionId);
+            p.setString(i++, submittedBy);
+            p.setString(i++, now);
+            p.setString(i++, REPRODUCED.equals(status) ? now : null);
+            setRecordColumns(p, i, r, pr.json());
+            p.setString(27, null);
+            p.executeUpdate();
+            id = generatedKey(p);
+        }
+        insertScores(c, id, pr);
+        return id;
+    }
+
+    /** Sets columns 13..26 (dataset_name .. run_json) from the record. */
+    private static void setRecordColumns(PreparedStatement p, int start, RunRecord r, String json) throws SQLException {
+        int i = start;
+        p.setString(i++, r.identity().datasetName());
+        p.setString(i++, sha(r, "train"));
+        p.setString(i++, sha(r, "validation"));
+        p.setLong(i++, r.parameterCount());
+        p.setLong(i++, r.protocol().trainSteps());
+        p.setDouble(i++, r.timing().totalSeconds());
+        p.setDouble(i++, r.timing().trainSeconds());
+        p.setDouble(i++, r.timing().evalSeconds());
+        p.setDouble(i++, r.timing().stepsPerSecond());
+        p.setString(i++, r.software() == null ? null : r.software().gitRevision());
+        p.setString(i++, r.software() == null ? null : r.software().harnessVersion());
+        p.setString(i++, Json.canonical(r.protocol()));
+        p.setString(i++, Json.canonical(r.config()));
+        p.setString(i, json);
+    }
+
+    private static void replaceRun(Connection c, long id, ParsedRun pr, String submittedJson, String reproducedAt)
+            throws SQLException {
+        RunRecord r = pr.record();
+        String sql = "UPDATE runs SET run_id = ?, profile = ?, dataset_name = ?, train_sha256 = ?, val_sha256 = ?,"
+                + " parameter_count = ?, train_steps = ?, total_seconds = ?, train_seconds = ?, eval_seconds = ?,"
+                + " steps_per_second = ?, git_revision = ?, harness_version = ?, protocol = ?, config = ?, run_json = ?"
+                + (submittedJson != null ? ", status = 'reproduced', submitted_json = ?, reproduced_at = ?" : "")
+                + " WHERE id = ?";
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            p.setString(1, r.identity().runId());
+            p.setString(2, r.profile());
+            setRecordColumns(p, 3, r, pr.json());
+            int i = 17;
+            if (submittedJson != null) {
+                p.setString(i++, submittedJson);
+                p.setString(i++, reproducedAt);
+            }
+            p.setLong(i, id);
+            p.executeUpdate();
+        }
+        try (PreparedStatement p = c.prepareStatement("DELETE FROM policy_scores WHERE run = ?")) {
+            p.setLong(1, id);
+            p.executeUpdate();
+        }
+        try (PreparedStatement p = c.prepareStatement("DELETE FROM evals WHERE run = ?")) {
+            p.setLong(1, id);
+            p.executeUpdate();
+        }
+        insertScores(c, id, pr);
+    }
+
+    private static void insertScores(Connection c, long id, ParsedRun pr) throws SQLException {
+        RunRecord r = pr.record();
+        java.nio.file.Path origin = java.nio.file.Path.of(pr.origin());
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO policy_scores(run, policy, final_step, final_success,"
+                + " last3_success, best_success, best_step, final_return) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (RunRecord.PolicySummary s : r.summary()) {
+                p.setLong(1, id);
+                p.setString(2, s.policy());
+                p.setLong(3, s.finalStep());
+                // both scores recomputed from the evaluations with the harness's own definitions (ScoreKind), so the
+                // site and the harness reports agree and a record's summary cannot state them differently
+                p.setDouble(4, ScoreKind.FINAL.score(r, s.policy(), origin));
+                p.setDouble(5, ScoreKind.LAST3.score(r, s.policy(), origin));
+                p.setDouble(6, s.bestSuccess());
+                p.setLong(7, s.bestStep());
+                p.setDouble(8, s.finalReturn());
+                p.addBatch();
+            }
+            p.executeBatch();
+        }
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO evals(run, policy, step, success, mean_return)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
+            for (Evaluation ev : r.evaluations()) {
+                for (PolicyEvaluation pe : ev.policies()) {
+                    p.setLong(1, id);
+                    p.setString(2, pe.policy());
+                    p.setLong(3, ev.step());
+                    p.setDouble(4, pe.overallSuccess());
+                    p.setDouble(5, pe.meanReturn());
+                    p.addBatch();
+                }
+            }
+            p.executeBatch();
+        }
+    }
+}
