@@ -1,0 +1,16 @@
+package flowbench.baselines.algorithms;
+
+import flowbench.harness.agent.Algorithm;
+import flowbench.harness.spi.AlgorithmProvider;
+
+import java.util.List;
+
+/** Registers the baselines module's algorithms with the harness (META-INF/services). */
+public final class BaselinesAlgorithms implements AlgorithmProvider {
+    @Override
+    public List<Algorithm<?>> algorithms() {
+        return List.of(new FlowBC(),
+                new QAM(QAM.Variant.QAM), new QAM(QAM.Variant.QAM_F), new QAM(QAM.Variant.QAM_E),
+                new QGF());
+    }
+}
