@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public final class SuiteRunner {
     /** Suites shipped with the harness, under {@code flowbench/harness/suites/<name>.json}. */
-    public static final List<String> SHIPPED = List.of("quickstart", "pointmaze-medium-flowbc");
+    public static final List<String> SHIPPED = List.of("quickstart", "pointmaze-medium-flowbc", "families-flowbc");
 
     private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
 
