@@ -11,6 +11,9 @@ public final class BaselinesAlgorithms implements AlgorithmProvider {
     public List<Algorithm<?>> algorithms() {
         return List.of(new FlowBC(),
                 new QAM(QAM.Variant.QAM), new QAM(QAM.Variant.QAM_F), new QAM(QAM.Variant.QAM_E),
-                new QGF());
+                new QGF(),
+                new CGQL(CGQL.Mode.SIMPLE), new CGQL(CGQL.Mode.MSE), new CGQL(CGQL.Mode.LINEX),
+                new FEdit(), new BAM(), new CFGRL(), new EDP(),
+                new FQL(), new ReBRAC(), new FBRAC(), new IFQL(), new FAWAC(), new DSRL());
     }
 }

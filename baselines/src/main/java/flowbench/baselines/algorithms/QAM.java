@@ -104,21 +104,15 @@ public final class QAM implements Algorithm<QAM.Config> {
      * @param clipAdj              evaluate ∇Q at clip(x_N) with zero gradient outside [−1, 1] (true, reference)
      * @param lastStep             QUIRK §8.1: BASE (reference) or FINE field for the last forward SDE step
      * @param adjointRecursion     QUIRK §8.2: REFERENCE (time offset t_k + h) or DISCRETE (exact discrete adjoint)
-     * @param valuePCurGoal        goal-conditioned: critic goal = current state probability
-     * @param valuePTrajGoal       goal-conditioned: critic goal = future state of the same trajectory probability
-     * @param valuePRandomGoal     goal-conditioned: critic goal = random dataset state probability
-     * @param valueGeomSample      goal-conditioned: geometric (else uniform) future offsets for critic goals
-     * @param actorPTrajGoal       goal-conditioned: actor goal = future state probability (rest: random state)
-     * @param actorGeomSample      goal-conditioned: geometric future offsets for actor goals
-     * @param gcNegativeReward     goal-conditioned: reward success − 1 (OGBench gc_negative) instead of success
+     * @param goals                goal-conditioned tasks: hindsight value (critic) and actor goal sampling (its
+     *                             discount is replaced by {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          double clipGradNorm, int numQs, double rho, double discount, double tau, int flowSteps,
                          int horizon, double invTemp, double fqlAlpha, double editScale,
                          double editTargetEntropyMultiplier, boolean targetActor, boolean useTargetGrad, boolean clipAdj,
                          AdjointMatching.LastStep lastStep, AdjointMatching.Recursion adjointRecursion,
-                         double valuePCurGoal, double valuePTrajGoal, double valuePRandomGoal, boolean valueGeomSample,
-                         double actorPTrajGoal, boolean actorGeomSample, boolean gcNegativeReward) {
+                         GoalConfig goals) {
         public Config {
             if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("qam: actorHidden must list at least one width");
             if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("qam: criticHidden must list at least one width");
@@ -145,11 +139,7 @@ public final class QAM implements Algorithm<QAM.Config> {
                 throw new IllegalArgumentException("qam: editTargetEntropyMultiplier must be >= 0, got " + editTargetEntropyMultiplier);
             }
             if (lastStep == null || adjointRecursion == null) throw new IllegalArgumentException("qam: lastStep and adjointRecursion must be set");
-            if (!(actorPTrajGoal >= 0 && actorPTrajGoal <= 1)) {
-                throw new IllegalArgumentException("qam: actorPTrajGoal must be in [0, 1], got " + actorPTrajGoal);
-            }
-            goalConfigOf(discount, valuePCurGoal, valuePTrajGoal, valuePRandomGoal, valueGeomSample, actorPTrajGoal,
-                    actorGeomSample, gcNegativeReward);
+            if (goals == null) throw new IllegalArgumentException("qam: goals must be set (hindsight goal sampling)");
         }
 
         @Override
@@ -176,9 +166,10 @@ public final class QAM implements Algorithm<QAM.Config> {
         /**
          * Sized for minutes on 2 cores: 2×128 actors, 2×128 critics with K = 4, B = 64, N = 10 kept (the sensitivity
          * study, qam.md §7.7, shows N = 1 or 3 collapses QAM). A QAM step runs ~7N passes of the actor network
-         * (SDE, lean adjoint, AM regression on N·B rows) plus the K-member critic, so its cost is ~20× a FlowBC step
-         * at equal sizes; this profile keeps PointMaze runs of a few thousand steps within minutes (steps/s in the
-         * module README). Everything else, quirks and per-domain values included, is as {@link #paper}.
+         * (N SDE steps, N lean-adjoint VJPs, the AM regression on N·B rows, N Euler steps for the TD next action) plus
+         * the K-member critic, so its cost is ~20× a FlowBC step at equal sizes. Measured on the shared 2-core dev
+         * machine (load 5–7) with PointMaze: 35–120 steps/s here against 0.6–1.4 for {@link #paper}, so a few thousand
+         * steps take about a minute. Everything else, quirks and per-domain values included, is as {@link #paper}.
          */
         public static Config cpu(Variant v) {
             return base(v, new int[] {128, 128}, new int[] {128, 128}, 64, 4);
@@ -192,62 +183,48 @@ public final class QAM implements Algorithm<QAM.Config> {
             };
             double fql = v == Variant.QAM_F ? 30 : 0;
             double edit = v == Variant.QAM_E ? 0.1 : 0;
-            GoalConfig g = GoalConfig.defaults();
             return new Config(actor, critic, Activation.GELU, batch, 3e-4, 1.0, numQs, 0.5, 0.99, 0.005, 10, 1, invTemp,
                     fql, edit, 0.5, true, true, true, AdjointMatching.LastStep.BASE, AdjointMatching.Recursion.REFERENCE,
-                    g.valuePCurGoal(), g.valuePTrajGoal(), g.valuePRandomGoal(), g.valueGeomSample(), g.actorPTrajGoal(),
-                    g.actorGeomSample(), g.negativeReward());
+                    GoalConfig.defaults());
         }
 
         /** This config with another inverse temperature λ. */
         public Config withInvTemp(double lambda) {
             return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
                     discount, tau, flowSteps, horizon, lambda, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, valuePCurGoal, valuePTrajGoal,
-                    valuePRandomGoal, valueGeomSample, actorPTrajGoal, actorGeomSample, gcNegativeReward);
+                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, goals);
         }
 
         /** This config with other network sizes, ensemble size, batch size and learning rate. */
         public Config withTraining(int[] actor, int[] critic, int qs, int batch, double lr) {
             return new Config(actor, critic, activation, batch, lr, clipGradNorm, qs, rho, discount, tau, flowSteps,
                     horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier, targetActor, useTargetGrad,
-                    clipAdj, lastStep, adjointRecursion, valuePCurGoal, valuePTrajGoal, valuePRandomGoal,
-                    valueGeomSample, actorPTrajGoal, actorGeomSample, gcNegativeReward);
+                    clipAdj, lastStep, adjointRecursion, goals);
         }
 
         /** This config with other adjoint-matching discretisation choices (the two QAM quirks). */
         public Config withAdjoint(AdjointMatching.LastStep last, AdjointMatching.Recursion recursion) {
             return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
                     discount, tau, flowSteps, horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, last, recursion, valuePCurGoal, valuePTrajGoal,
-                    valuePRandomGoal, valueGeomSample, actorPTrajGoal, actorGeomSample, gcNegativeReward);
+                    targetActor, useTargetGrad, clipAdj, last, recursion, goals);
         }
 
         /** This config with another number of flow steps N. */
         public Config withFlowSteps(int n) {
             return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
                     discount, tau, n, horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, valuePCurGoal, valuePTrajGoal,
-                    valuePRandomGoal, valueGeomSample, actorPTrajGoal, actorGeomSample, gcNegativeReward);
+                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, goals);
         }
 
         /** This config with another chunk length H. */
         public Config withHorizon(int h) {
             return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
                     discount, tau, flowSteps, h, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, valuePCurGoal, valuePTrajGoal,
-                    valuePRandomGoal, valueGeomSample, actorPTrajGoal, actorGeomSample, gcNegativeReward);
+                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, goals);
         }
 
         GoalConfig goalConfig() {
-            return goalConfigOf(discount, valuePCurGoal, valuePTrajGoal, valuePRandomGoal, valueGeomSample, actorPTrajGoal,
-                    actorGeomSample, gcNegativeReward);
-        }
-
-        private static GoalConfig goalConfigOf(double discount, double vCur, double vTraj, double vRand, boolean vGeom,
-                                               double aTraj, boolean aGeom, boolean negative) {
-            return GoalConfig.defaults().withDiscount(discount).withValueGoals(vCur, vTraj, vRand, vGeom)
-                    .withActorGoals(0, aTraj, 1 - aTraj, aGeom).withNegativeReward(negative);
+            return goals.withDiscount(discount);
         }
 
         AdjointMatching.Options adjointOptions() {
@@ -272,8 +249,7 @@ public final class QAM implements Algorithm<QAM.Config> {
         private Object[] rest() {
             return new Object[] {activation, batchSize, learningRate, clipGradNorm, numQs, rho, discount, tau, flowSteps,
                     horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier, targetActor, useTargetGrad,
-                    clipAdj, lastStep, adjointRecursion, valuePCurGoal, valuePTrajGoal, valuePRandomGoal,
-                    valueGeomSample, actorPTrajGoal, actorGeomSample, gcNegativeReward};
+                    clipAdj, lastStep, adjointRecursion, goals};
         }
 
         @Override
@@ -585,6 +561,8 @@ public final class QAM implements Algorithm<QAM.Config> {
             // L_α = α·(−mean logπ_sg − H_target); dL/dlog α = α·(−mean logπ − H_target)
             double lAlpha = alpha * (-lpMean - targetEntropy);
             logAlpha.accumulateGradient(gradsOf(logAlpha), lAlpha);
+            m.put("edit_actor_loss", -qMean + alpha * lpMean);
+            m.put("alpha_loss", lAlpha);
             m.put("edit_q", qMean);
             m.put("edit_entropy", -lpMean);
             m.put("edit_alpha", (double) alpha);
@@ -707,6 +685,48 @@ public final class QAM implements Algorithm<QAM.Config> {
                 System.arraycopy(z, 0, out, 0, nd);
                 return out;
             }
+        }
+
+        /**
+         * The variant terms alone (QAM-F: L_q + α·L_distill; QAM-E: L_eq + L_ent + L_α) on conditioning {@code cond}
+         * (batchSize rows), with every gradient holder zeroed first and the terms' gradients accumulated; no optimiser
+         * step. Returns the metrics. For finite-difference tests of the hand-written variant gradients.
+         */
+        Map<String, Double> variantTermsOnly(float[] cond, Rng rng) {
+            for (Gradients g : grads) g.zero();
+            Map<String, Double> m = new LinkedHashMap<>();
+            if (oneStep != null) m.put("total", oneStepLoss(cond, rng, m));
+            if (edit != null) m.put("total", editLoss(cond, rng, m));
+            return m;
+        }
+
+        /** Accumulated gradients of a module after {@link #variantTermsOnly} or an update's backward passes. */
+        Gradients gradientsOf(Module m) {
+            return gradsOf(m);
+        }
+
+        TdCritic critic() {
+            return critic;
+        }
+
+        VelocityField slowField() {
+            return slow;
+        }
+
+        VelocityField slowTargetField() {
+            return slowTarget;
+        }
+
+        Mlp oneStepActor() {
+            return oneStep;
+        }
+
+        TanhNormalPolicy editPolicy() {
+            return edit;
+        }
+
+        ScalarParameter logAlpha() {
+            return logAlpha;
         }
 
         /**

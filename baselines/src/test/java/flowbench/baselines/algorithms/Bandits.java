@@ -13,19 +13,19 @@ import java.util.Map;
 /**
  * One-step bandits for known-answer tests, built in memory: the same definition as {@code flowbench.tasks.bandit}
  * (module tasks, which baselines may not depend on): observation constant 0 (one column), behaviour a mixture of
- * N(μ_m, 0.1² I) clipped to [−1, 1], reward r(a) = −‖a − a*‖²/d, every transition terminal (mask 0), two raw rows per
+ * N(μ_m, 0.2² I) clipped to [−1, 1], reward r(a) = −‖a − a*‖²/d, every transition terminal (mask 0), two raw rows per
  * episode.
  */
 final class Bandits {
-    static final double STD = 0.1;
+    static final double STD = 0.2;
 
-    /** 1-D bimodal: −0.5 (0.7), +0.5 (0.3, target). */
-    static final Bandits D1 = new Bandits(new double[][] {{-0.5}, {0.5}}, new double[] {0.7, 0.3}, new double[] {0.5});
-    /** 2-D bimodal: (−0.5, −0.5) (0.7), (0.5, 0.5) (0.3, target). */
-    static final Bandits D2 = new Bandits(new double[][] {{-0.5, -0.5}, {0.5, 0.5}}, new double[] {0.7, 0.3},
+    /** 1-D bimodal: −0.3 (0.7), +0.3 (0.3), target a* = 0.5. */
+    static final Bandits D1 = new Bandits(new double[][] {{-0.3}, {0.3}}, new double[] {0.7, 0.3}, new double[] {0.5});
+    /** 2-D bimodal: (−0.3, −0.3) (0.7), (0.3, 0.3) (0.3), a* = (0.5, 0.5). */
+    static final Bandits D2 = new Bandits(new double[][] {{-0.3, -0.3}, {0.3, 0.3}}, new double[] {0.7, 0.3},
             new double[] {0.5, 0.5});
-    /** 2-D quadmodal: (−,−) 0.4, (+,−) 0.3, (−,+) 0.2, (+,+) 0.1 (target). */
-    static final Bandits Q2 = new Bandits(new double[][] {{-0.5, -0.5}, {0.5, -0.5}, {-0.5, 0.5}, {0.5, 0.5}},
+    /** 2-D quadmodal: (−,−) 0.4, (+,−) 0.3, (−,+) 0.2, (+,+) 0.1 at ±0.3, a* = (0.5, 0.5). */
+    static final Bandits Q2 = new Bandits(new double[][] {{-0.3, -0.3}, {0.3, -0.3}, {-0.3, 0.3}, {0.3, 0.3}},
             new double[] {0.4, 0.3, 0.2, 0.1}, new double[] {0.5, 0.5});
 
     final double[][] modes;

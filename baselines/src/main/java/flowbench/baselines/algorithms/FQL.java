@@ -1,0 +1,400 @@
+package flowbench.baselines.algorithms;
+
+import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.flow.EulerSampler;
+import flowbench.baselines.flow.FlowMatching;
+import flowbench.baselines.flow.TimeEmbedding;
+import flowbench.baselines.flow.VelocityField;
+import flowbench.baselines.nn.Activation;
+import flowbench.baselines.nn.Adam;
+import flowbench.baselines.nn.AdamConfig;
+import flowbench.baselines.nn.Checkpoint;
+import flowbench.baselines.nn.Gradients;
+import flowbench.baselines.nn.LayerNormPlacement;
+import flowbench.baselines.nn.Mlp;
+import flowbench.baselines.nn.MlpConfig;
+import flowbench.baselines.rl.TdCritic;
+import flowbench.harness.agent.AgentContext;
+import flowbench.harness.agent.Algorithm;
+import flowbench.harness.agent.Learner;
+import flowbench.harness.agent.Policy;
+import flowbench.harness.data.GoalConfig;
+import flowbench.harness.rng.Rng;
+import flowbench.harness.rng.Seeds;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Flow Q-Learning, the action-chunked variant of QC's {@code acfql} as used by the QAM paper (qam.md section 2.1,
+ * QUIRK section 8.16: K = 10 critics, mean − ρ·std backup, no 1/|Q| normalisation, α = 100 default).
+ *
+ * <ul>
+ *   <li>BC flow v_β(c, x, t) trained by flow matching (section 0.3), masked by chunk validity;</li>
+ *   <li>one-step policy μ(c, z) (same MLP, no t input) trained with
+ *       {@code α·mean_{b,d}(μ(c,z) − clip(ODE(v_β, c, z)))² − mean_b mean_k Q_k(c, clip(μ(c, z)))}; the ODE target has
+ *       no gradient and the Q term uses the current critic;</li>
+ *   <li>TD critic (section 0.2, {@link TdCritic}) with a' = clip(μ(s'_H, z));</li>
+ *   <li>acting: clip(μ(c, z)), z ~ N(0, I).</li>
+ * </ul>
+ * One Adam over all modules, no gradient clipping (section 0.4). Goal-conditioned: actor goals condition v_β and μ,
+ * value goals condition the critic and the TD bootstrap.
+ */
+public final class FQL implements Algorithm<FQL.Config> {
+
+    /**
+     * @param actorHidden  hidden widths of v_β and μ
+     * @param criticHidden hidden widths of each critic member
+     * @param activation   hidden activation (GELU, tanh approximation)
+     * @param batchSize    B
+     * @param learningRate Adam learning rate (constant)
+     * @param numQs        K critic members
+     * @param rho          pessimism ρ of the TD target aggregate
+     * @param tau          Polyak rate of the target critic
+     * @param flowSteps    Euler steps N of the BC flow ODE
+     * @param horizon      action chunk length H
+     * @param alpha        distillation weight α ({@code alpha})
+     * @param goals        discount γ (its {@code discount}) and hindsight goal sampling for goal-conditioned tasks
+     */
+    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+                         int numQs, double rho, double tau, int flowSteps, int horizon, double alpha, GoalConfig goals) {
+        public Config {
+            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("fql: actorHidden must list at least one width");
+            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("fql: criticHidden must list at least one width");
+            actorHidden = actorHidden.clone();
+            criticHidden = criticHidden.clone();
+            if (batchSize < 1) throw new IllegalArgumentException("fql: batchSize must be >= 1, got " + batchSize);
+            if (!(learningRate > 0)) throw new IllegalArgumentException("fql: learningRate must be > 0, got " + learningRate);
+            if (flowSteps < 1) throw new IllegalArgumentException("fql: flowSteps must be >= 1, got " + flowSteps);
+            if (horizon < 1) throw new IllegalArgumentException("fql: horizon must be >= 1, got " + horizon);
+            if (!(alpha >= 0)) throw new IllegalArgumentException("fql: alpha must be >= 0, got " + alpha);
+            if (goals == null) throw new IllegalArgumentException("fql: goals must be set");
+            new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+        }
+
+        @Override
+        public int[] actorHidden() {
+            return actorHidden.clone();
+        }
+
+        @Override
+        public int[] criticHidden() {
+            return criticHidden.clone();
+        }
+
+        /**
+         * Reference defaults (qam.md sections 2.1, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1; α = 3 from
+         * the antmaze-large column (the maze domain closest to PointMaze, as QAM's profiles; the agent's own default
+         * is 100, use {@code alpha=100} for it).
+         */
+        public static Config paper() {
+            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+                    10, 0.5, 0.005, 10, 1, 3, GoalConfig.defaults());
+        }
+
+        /**
+         * Sized for minutes on 2 cores: 2×128 actor/critic nets, K = 4, B = 64 (the same sizes as QAM's cpu profile so
+         * the two compare at equal capacity); an FQL step costs about N + 4 actor passes plus the critic, a few times a
+         * FlowBC step. Everything else as {@link #paper()}.
+         */
+        public static Config cpu() {
+            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.005, 10, 1,
+                    3, GoalConfig.defaults());
+        }
+
+        public Config withAlpha(double a) {
+            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, flowSteps,
+                    horizon, a, goals);
+        }
+
+        TdCritic.Config criticConfig() {
+            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && Arrays.equals(criticHidden, c.criticHidden)
+                    && Arrays.equals(fields(), c.fields());
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(fields());
+        }
+
+        private Object[] fields() {
+            return new Object[] {activation, batchSize, learningRate, numQs, rho, tau, flowSteps, horizon, alpha, goals};
+        }
+
+        @Override
+        public String toString() {
+            return "FQL.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden=" + Arrays.toString(criticHidden)
+                    + ", " + Arrays.toString(fields()) + "]";
+        }
+    }
+
+    @Override
+    public String name() {
+        return "fql";
+    }
+
+    @Override
+    public String paper() {
+        return "Park, Li, Levine, Flow Q-Learning (ICML 2025); action-chunked as in Li et al., Q-chunking (2025)";
+    }
+
+    @Override
+    public String family() {
+        return "training-time";
+    }
+
+    @Override
+    public String description() {
+        return "Flow BC plus a one-step noise-conditioned policy distilled from the flow and trained to maximise Q.";
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Config defaultConfig(String profile) {
+        return switch (profile) {
+            case "paper" -> Config.paper();
+            case "cpu" -> Config.cpu();
+            default -> throw new IllegalArgumentException("fql: unknown profile '" + profile + "', expected paper or cpu");
+        };
+    }
+
+    @Override
+    public Learner create(Config config, AgentContext context) {
+        return new FqlLearner(config, context);
+    }
+
+    static final class FqlLearner implements Learner {
+        private final Config cfg;
+        private final int batch;
+        private final OfflineBatches train;
+        private final OfflineBatches validation;
+        private final int condDim;
+        private final int chunkDim;
+        private final double discountH;
+        private final TdCritic critic;
+        private final VelocityField bcFlow;
+        private final Mlp oneStep;
+        private final Gradients criticGrads;
+        private final Gradients flowGrads;
+        private final Gradients oneStepGrads;
+        private final Adam adam;
+        private final FlowMatching bc;
+        private final Mlp.Tape flowTape;
+        private final Mlp.Tape trainOneStepTape;
+        private Mlp.Tape actTape;
+        private final float[] nextActions;
+        private final float[] y;
+        private final float[] rewards;
+        private final float[] masks;
+        private final float[] valid;
+
+        FqlLearner(Config cfg, AgentContext ctx) {
+            this.cfg = cfg;
+            this.batch = cfg.batchSize();
+            GoalConfig g = cfg.goals();
+            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), g.discount(), g);
+            this.validation = ctx.validation() == null ? null
+                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), g.discount(), g);
+            this.condDim = train.condDim();
+            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
+            this.discountH = Math.pow(g.discount(), cfg.horizon());
+            long seed = ctx.seed();
+            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
+            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
+            this.bcFlow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_bc_flow"));
+            // one-step policy [c, z] -> R^D: the same MLP as the flow without the time input
+            this.oneStep = new Mlp(new MlpConfig(condDim + chunkDim, cfg.actorHidden(), chunkDim, cfg.activation(),
+                    LayerNormPlacement.NONE, false), Seeds.rng(seed, "init", "actor_onestep_flow"));
+            this.criticGrads = critic.network().newGradients();
+            this.flowGrads = bcFlow.network().newGradients();
+            this.oneStepGrads = oneStep.newGradients();
+            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), critic.network(), bcFlow.network(), oneStep);
+            this.bc = new FlowMatching(bcFlow, batch);
+            this.flowTape = bcFlow.network().newTape(batch);
+            this.trainOneStepTape = oneStep.newTape(batch);
+            this.nextActions = new float[batch * chunkDim];
+            this.y = new float[batch];
+            this.rewards = new float[batch];
+            this.masks = new float[batch];
+            this.valid = new float[batch];
+        }
+
+        @Override
+        public Map<String, Double> update(long step, Rng rng) {
+            train.sample(rng);
+            criticGrads.zero();
+            flowGrads.zero();
+            oneStepGrads.zero();
+            Map<String, Double> m = new LinkedHashMap<>();
+            double lq = criticLoss(train, rng, criticGrads);
+            m.put("critic_loss", lq);
+            float[] cond = train.actorConditioning();
+            double lbc = bc.loss(flowTape, cond, train.batch().actions(), valid, FlowMatching.TimeSampling.UNIFORM,
+                    cfg.flowSteps(), rng, flowGrads);
+            m.put("bc_flow_loss", lbc);
+            double[] parts = oneStepLoss(cond, rng, oneStepGrads);
+            m.put("distill_loss", parts[0]);
+            m.put("q_loss", -parts[1]);
+            m.put("actor_loss", lbc + cfg.alpha() * parts[0] - parts[1]);
+            adam.step(criticGrads, flowGrads, oneStepGrads);
+            critic.polyakUpdate();
+            return m;
+        }
+
+        /** TD loss (section 0.2) with a' = clip(μ(s'_H, z)); fills {@code valid} with the chunks' last valid flags. */
+        private double criticLoss(OfflineBatches ob, Rng rng, Gradients grads) {
+            ob.batch().lastRewards(rewards);
+            ob.batch().lastMasks(masks);
+            ob.batch().lastValid(valid);
+            act(ob.nextValueConditioning(), batch, rng, trainOneStepTape, nextActions);
+            critic.targets(rewards, masks, discountH, ob.nextValueConditioning(), nextActions, batch, y);
+            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, valid, batch, grads);
+        }
+
+        /**
+         * α·mean_{b,d}(μ − clip(ODE(z)))² − mean_b Q(c, clip(μ)); gradient wrt μ: 2α(μ − a_flow)/(B·D) − 1[|μ| ≤ 1]·∇_a Q/B
+         * (the clip passes gradient only inside [−1, 1], as jnp.clip does).
+         *
+         * @return {distill, mean Q}
+         */
+        double[] oneStepLoss(float[] cond, Rng rng, Gradients grads) {
+            int bd = batch * chunkDim;
+            float[] z = new float[bd];
+            rng.fillGaussian(z);
+            float[] aFlow = EulerSampler.integrate(bcFlow, flowTape, cond, z.clone(), batch, cfg.flowSteps(), true);
+            float[] in = new float[batch * (condDim + chunkDim)];
+            OfflineBatches.concat(cond, z, in, batch, condDim, chunkDim);
+            float[] mu = oneStep.forward(trainOneStepTape, in, batch).clone();
+            double distill = 0;
+            float[] clipped = new float[bd];
+            for (int i = 0; i < bd; i++) {
+                double d = mu[i] - aFlow[i];
+                distill += d * d;
+                clipped[i] = clip(mu[i]);
+            }
+            distill /= bd;
+            float[] q = new float[batch];
+            float[] gq = new float[bd];
+            critic.current().evaluate(cond, clipped, batch, q, gq);
+            double qMean = 0;
+            for (int b = 0; b < batch; b++) qMean += q[b];
+            qMean /= batch;
+            if (grads != null) {
+                float[] dMu = new float[bd];
+                float a2 = (float) (2 * cfg.alpha() / bd);
+                for (int i = 0; i < bd; i++) {
+                    float inside = Math.abs(mu[i]) <= 1f ? 1f : 0f;
+                    dMu[i] = a2 * (mu[i] - aFlow[i]) - inside * gq[i] / batch;
+                }
+                oneStep.backward(trainOneStepTape, dMu, grads, null);
+            }
+            return new double[] {distill, qMean};
+        }
+
+        /** clip(μ(c, z)), z ~ N(0, I), into out. */
+        private float[] act(float[] c, int n, Rng rng, Mlp.Tape tape, float[] out) {
+            int nd = n * chunkDim;
+            float[] z = new float[nd];
+            rng.fillGaussian(z);
+            float[] in = new float[n * (condDim + chunkDim)];
+            OfflineBatches.concat(c, z, in, n, condDim, chunkDim);
+            float[] mu = oneStep.forward(tape, in, n);
+            for (int i = 0; i < nd; i++) out[i] = clip(mu[i]);
+            return out;
+        }
+
+        Mlp oneStepNetwork() {
+            return oneStep;
+        }
+
+        /** The BC flow's clipped ODE samples for the given noise (for tests of the distillation). */
+        float[] flowActions(float[] c, float[] z, int n) {
+            return EulerSampler.integrate(bcFlow, bcFlow.network().newTape(n), c, z.clone(), n, cfg.flowSteps(), true);
+        }
+
+        /** clip(μ(c, z)) for the given noise (for tests). */
+        float[] oneStepActions(float[] c, float[] z, int n) {
+            float[] in = new float[n * (condDim + chunkDim)];
+            OfflineBatches.concat(c, z, in, n, condDim, chunkDim);
+            float[] mu = oneStep.forward(oneStep.newTape(n), in, n).clone();
+            for (int i = 0; i < mu.length; i++) mu[i] = clip(mu[i]);
+            return mu;
+        }
+
+        @Override
+        public Map<String, Double> validate(Rng rng) {
+            if (validation == null) return Map.of();
+            validation.sample(rng);
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("critic_loss", criticLoss(validation, rng, null));
+            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(), valid,
+                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
+            m.put("distill_loss", oneStepLoss(validation.actorConditioning(), rng, null)[0]);
+            return m;
+        }
+
+        @Override
+        public Map<String, Policy> policies() {
+            Map<String, Policy> p = new LinkedHashMap<>();
+            p.put("fql", new Policy() {
+                @Override
+                public int chunkLength() {
+                    return cfg.horizon();
+                }
+
+                @Override
+                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
+                    if (actTape == null || actTape.capacity() < n) actTape = oneStep.newTape(n);
+                    return FqlLearner.this.act(conditioning(train, observations, goals, n), n, rng, actTape, new float[n * chunkDim]);
+                }
+            });
+            return p;
+        }
+
+        private Checkpoint checkpoint() {
+            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
+                    .add("actor_bc_flow", bcFlow.network()).add("actor_onestep_flow", oneStep).add("adam", adam);
+        }
+
+        @Override
+        public void save(Path dir) throws IOException {
+            checkpoint().write(dir.resolve("fql.bin"));
+        }
+
+        @Override
+        public void load(Path dir) throws IOException {
+            checkpoint().read(dir.resolve("fql.bin"));
+        }
+
+        @Override
+        public long parameterCount() {
+            return critic.network().parameterCount() + bcFlow.network().parameterCount() + oneStep.parameterCount();
+        }
+    }
+
+    /** Policy conditioning: the observation, or [observation, goal] on goal-conditioned tasks. */
+    static float[] conditioning(OfflineBatches train, float[] observations, float[] goals, int n) {
+        if (!train.goalConditioned()) return observations;
+        int od = observations.length / n;
+        int gd = goals.length / n;
+        float[] c = new float[n * (od + gd)];
+        OfflineBatches.concat(observations, goals, c, n, od, gd);
+        return c;
+    }
+
+    static float clip(float v) {
+        return Math.max(-1f, Math.min(1f, v));
+    }
+}

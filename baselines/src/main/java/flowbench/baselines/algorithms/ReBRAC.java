@@ -1,0 +1,399 @@
+package flowbench.baselines.algorithms;
+
+import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.nn.Activation;
+import flowbench.baselines.nn.Adam;
+import flowbench.baselines.nn.AdamConfig;
+import flowbench.baselines.nn.Checkpoint;
+import flowbench.baselines.nn.Gradients;
+import flowbench.baselines.nn.LayerNormPlacement;
+import flowbench.baselines.nn.Mlp;
+import flowbench.baselines.nn.MlpConfig;
+import flowbench.baselines.nn.Parameters;
+import flowbench.baselines.rl.TdCritic;
+import flowbench.harness.agent.AgentContext;
+import flowbench.harness.agent.Algorithm;
+import flowbench.harness.agent.Learner;
+import flowbench.harness.agent.Policy;
+import flowbench.harness.data.GoalConfig;
+import flowbench.harness.rng.Rng;
+import flowbench.harness.rng.Seeds;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * ReBRAC (qam.md section 2.10): a deterministic TD3+BC-style actor π(c) = tanh(MLP(c)) on action chunks.
+ *
+ * <ul>
+ *   <li>TD (section 0.2) with a' = clip(π̄(s'_H) + clip(N(0, σ_n²), ±0.5)), π̄ the Polyak target actor;</li>
+ *   <li>actor loss −mean_b(λ·q_b) + α_a·mean_b(Σ_d (π(c_b) − a_b)²·v_b), q = mean_k Q_k − ρ·std_k Q_k of the current
+ *       critic at π(c), λ = 1/mean_b|q_b| without gradient;</li>
+ *   <li>QUIRK (section 8.12): the reference's second {@code update} definition overrides the first, so the actor is
+ *       updated EVERY step and only the Polyak updates of critic and actor happen every {@code actorFreq}-th step
+ *       ({@code actorEveryStep = true}); {@code false} gives TD3's delayed actor (actor update and both Polyak updates
+ *       together every {@code actorFreq}-th step). There is no critic BC penalty in either mode;</li>
+ *   <li>acting: the same noisy action as the TD target but from the current actor (evaluation is noisy too when
+ *       σ_n &gt; 0).</li>
+ * </ul>
+ * The last Dense layer of the actor uses flax {@code default_init(0.01)} = variance_scaling(0.01, fan_avg, uniform),
+ * i.e. Glorot-uniform kernels scaled by √0.01 = 0.1.
+ */
+public final class ReBRAC implements Algorithm<ReBRAC.Config> {
+
+    /**
+     * @param actorHidden    hidden widths of the actor (all activated, then a Dense head and tanh)
+     * @param criticHidden   hidden widths of each critic member
+     * @param activation     hidden activation
+     * @param batchSize      B
+     * @param learningRate   Adam learning rate
+     * @param numQs          K critic members
+     * @param rho            pessimism ρ (TD target and actor's q)
+     * @param tau            Polyak rate of target critic and target actor
+     * @param horizon        action chunk length H
+     * @param alphaActor     BC weight α_a ({@code alpha_actor})
+     * @param actorNoise     σ_n of the target-policy smoothing and acting noise ({@code actor_noise})
+     * @param noiseClip      clip of that noise (0.5)
+     * @param actorFreq      period of the delayed updates ({@code actor_freq} = 2)
+     * @param actorEveryStep QUIRK switch (see class javadoc); true reproduces the reference
+     * @param goals          discount γ and hindsight goal sampling
+     */
+    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+                         int numQs, double rho, double tau, int horizon, double alphaActor, double actorNoise,
+                         double noiseClip, int actorFreq, boolean actorEveryStep, GoalConfig goals) {
+        public Config {
+            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("rebrac: actorHidden must list at least one width");
+            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("rebrac: criticHidden must list at least one width");
+            actorHidden = actorHidden.clone();
+            criticHidden = criticHidden.clone();
+            if (batchSize < 1) throw new IllegalArgumentException("rebrac: batchSize must be >= 1, got " + batchSize);
+            if (!(learningRate > 0)) throw new IllegalArgumentException("rebrac: learningRate must be > 0, got " + learningRate);
+            if (horizon < 1) throw new IllegalArgumentException("rebrac: horizon must be >= 1, got " + horizon);
+            if (!(alphaActor >= 0)) throw new IllegalArgumentException("rebrac: alphaActor must be >= 0, got " + alphaActor);
+            if (!(actorNoise >= 0)) throw new IllegalArgumentException("rebrac: actorNoise must be >= 0, got " + actorNoise);
+            if (!(noiseClip >= 0)) throw new IllegalArgumentException("rebrac: noiseClip must be >= 0, got " + noiseClip);
+            if (actorFreq < 1) throw new IllegalArgumentException("rebrac: actorFreq must be >= 1, got " + actorFreq);
+            if (goals == null) throw new IllegalArgumentException("rebrac: goals must be set");
+            new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+        }
+
+        @Override
+        public int[] actorHidden() {
+            return actorHidden.clone();
+        }
+
+        @Override
+        public int[] criticHidden() {
+            return criticHidden.clone();
+        }
+
+        /**
+         * Reference defaults (qam.md sections 2.10, 4, 6): 4×512, B 256, K 10, ρ 0.5, τ 0.005, H 1, actor_freq 2,
+         * noise clip 0.5; α_a = 0.01 and σ_n = 0 from the antmaze-large column (the maze domain closest to PointMaze).
+         */
+        public static Config paper() {
+            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+                    10, 0.5, 0.005, 1, 0.01, 0.0, 0.5, 2, true, GoalConfig.defaults());
+        }
+
+        /** Sized like the other cpu profiles (2×128 nets, K = 4, B = 64); ReBRAC needs no ODE, so it is the cheapest. */
+        public static Config cpu() {
+            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.005, 1,
+                    0.01, 0.0, 0.5, 2, true, GoalConfig.defaults());
+        }
+
+        public Config withAlphaActor(double a) {
+            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, horizon, a,
+                    actorNoise, noiseClip, actorFreq, actorEveryStep, goals);
+        }
+
+        public Config withRho(double r) {
+            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, r, tau, horizon,
+                    alphaActor, actorNoise, noiseClip, actorFreq, actorEveryStep, goals);
+        }
+
+        public Config withActorNoise(double s) {
+            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, horizon,
+                    alphaActor, s, noiseClip, actorFreq, actorEveryStep, goals);
+        }
+
+        TdCritic.Config criticConfig() {
+            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+        }
+
+        private Object[] fields() {
+            return new Object[] {activation, batchSize, learningRate, numQs, rho, tau, horizon, alphaActor, actorNoise,
+                    noiseClip, actorFreq, actorEveryStep, goals};
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && Arrays.equals(criticHidden, c.criticHidden)
+                    && Arrays.equals(fields(), c.fields());
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(fields());
+        }
+
+        @Override
+        public String toString() {
+            return "ReBRAC.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden="
+                    + Arrays.toString(criticHidden) + ", " + Arrays.toString(fields()) + "]";
+        }
+    }
+
+    @Override
+    public String name() {
+        return "rebrac";
+    }
+
+    @Override
+    public String paper() {
+        return "Tarasov et al., Revisiting the Minimalist Approach to Offline Reinforcement Learning (NeurIPS 2023)";
+    }
+
+    @Override
+    public String family() {
+        return "training-time";
+    }
+
+    @Override
+    public String description() {
+        return "Deterministic tanh actor maximising normalised pessimistic Q with a behaviour-cloning penalty (TD3+BC style).";
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Config defaultConfig(String profile) {
+        return switch (profile) {
+            case "paper" -> Config.paper();
+            case "cpu" -> Config.cpu();
+            default -> throw new IllegalArgumentException("rebrac: unknown profile '" + profile + "', expected paper or cpu");
+        };
+    }
+
+    @Override
+    public Learner create(Config config, AgentContext context) {
+        return new RebracLearner(config, context);
+    }
+
+    static final class RebracLearner implements Learner {
+        private final Config cfg;
+        private final int batch;
+        private final OfflineBatches train;
+        private final OfflineBatches validation;
+        private final int condDim;
+        private final int chunkDim;
+        private final double discountH;
+        private final TdCritic critic;
+        private final Mlp actor;
+        private final Mlp targetActor;
+        private final Gradients criticGrads;
+        private final Gradients actorGrads;
+        private final Adam adam;
+        private final Mlp.Tape actorTape;
+        private final Mlp.Tape targetTape;
+        private Mlp.Tape actTape;
+        private final float[] nextActions;
+        private final float[] y;
+        private final float[] rewards;
+        private final float[] masks;
+        private final float[] valid;
+
+        RebracLearner(Config cfg, AgentContext ctx) {
+            this.cfg = cfg;
+            this.batch = cfg.batchSize();
+            GoalConfig g = cfg.goals();
+            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), g.discount(), g);
+            this.validation = ctx.validation() == null ? null
+                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), g.discount(), g);
+            this.condDim = train.condDim();
+            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
+            this.discountH = Math.pow(g.discount(), cfg.horizon());
+            long seed = ctx.seed();
+            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
+            this.actor = new Mlp(new MlpConfig(condDim, cfg.actorHidden(), chunkDim, cfg.activation(), LayerNormPlacement.NONE,
+                    false), Seeds.rng(seed, "init", "actor"));
+            // flax default_init(0.01) = variance_scaling(0.01, fan_avg, uniform): Glorot bounds times sqrt(0.01)
+            Parameters ps = actor.parameters();
+            Parameters.Tensor head = ps.tensor("dense" + cfg.actorHidden().length + "/kernel");
+            for (int i = head.offset(); i < head.offset() + head.size(); i++) ps.set(i, ps.get(i) * 0.1f);
+            this.targetActor = actor.copy();
+            this.criticGrads = critic.network().newGradients();
+            this.actorGrads = actor.newGradients();
+            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), critic.network(), actor);
+            this.actorTape = actor.newTape(batch);
+            this.targetTape = targetActor.newTape(batch);
+            this.nextActions = new float[batch * chunkDim];
+            this.y = new float[batch];
+            this.rewards = new float[batch];
+            this.masks = new float[batch];
+            this.valid = new float[batch];
+        }
+
+        @Override
+        public Map<String, Double> update(long step, Rng rng) {
+            train.sample(rng);
+            criticGrads.zero();
+            actorGrads.zero();
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("critic_loss", criticLoss(train, rng, criticGrads));
+            boolean delayed = (step % cfg.actorFreq()) == 0;
+            if (cfg.actorEveryStep() || delayed) {
+                double[] a = actorLoss(train.actorConditioning(), train.batch().actions(), valid, actorGrads);
+                m.put("actor_loss", a[0]);
+                m.put("actor_q", a[1]);
+                m.put("bc_mse", a[2]);
+            }
+            adam.step(criticGrads, actorGrads);
+            if (delayed) {
+                critic.polyakUpdate();
+                targetActor.parameters().polyakUpdate(actor.parameters(), cfg.tau());
+            }
+            return m;
+        }
+
+        private double criticLoss(OfflineBatches ob, Rng rng, Gradients grads) {
+            ob.batch().lastRewards(rewards);
+            ob.batch().lastMasks(masks);
+            ob.batch().lastValid(valid);
+            noisyAction(targetActor, targetTape, ob.nextValueConditioning(), batch, rng, nextActions);
+            critic.targets(rewards, masks, discountH, ob.nextValueConditioning(), nextActions, batch, y);
+            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, valid, batch, grads);
+        }
+
+        /**
+         * −mean(λq) + α_a·mean_b(Σ_d (π − a)²·v) and, when grads is non-null, its actor-parameter gradient through
+         * q_b = mean_k Q_k − ρ·std_k Q_k: ∂q_b/∂Q_kb = 1/K − ρ(Q_kb − mean_b)/(K·std_b) (population std), then the critic's
+         * action VJP and tanh' = 1 − π².
+         *
+         * @return {loss, mean q, mean BC squared error, λ}
+         */
+        double[] actorLoss(float[] cond, float[] data, float[] v, Gradients grads) {
+            int bd = batch * chunkDim;
+            float[] pi = actor.forward(actorTape, cond, batch).clone();
+            for (int i = 0; i < bd; i++) pi[i] = (float) Math.tanh(pi[i]);
+            float[] qk = critic.forward(false, cond, pi, batch);
+            int k = critic.members();
+            float[] dQ = new float[k * batch];
+            float[] q = new float[batch];
+            double absMean = 0, qMean = 0;
+            for (int b = 0; b < batch; b++) {
+                double mean = 0;
+                for (int j = 0; j < k; j++) mean += qk[j * batch + b];
+                mean /= k;
+                double var = 0;
+                for (int j = 0; j < k; j++) var += Math.pow(qk[j * batch + b] - mean, 2);
+                double std = Math.sqrt(var / k);
+                q[b] = (float) (mean - cfg.rho() * std);
+                absMean += Math.abs(q[b]) / batch;
+                qMean += q[b] / batch;
+                for (int j = 0; j < k; j++) {
+                    double dstd = std > 0 ? (qk[j * batch + b] - mean) / (k * std) : 0;
+                    dQ[j * batch + b] = (float) (1.0 / k - cfg.rho() * dstd);
+                }
+            }
+            // stop-gradient. The reference divides by mean|q| unguarded; the floor only matters when every q is exactly 0
+            // (all-zero inputs at initialisation give zero activations through zero biases), where it would give NaN
+            double lambda = 1.0 / Math.max(absMean, 1e-6);
+            double bcSum = 0;
+            for (int b = 0; b < batch; b++) {
+                for (int d = 0; d < chunkDim; d++) {
+                    double e = pi[b * chunkDim + d] - data[b * chunkDim + d];
+                    bcSum += e * e * v[b];
+                }
+            }
+            double bc = bcSum / batch;
+            double loss = -lambda * qMean + cfg.alphaActor() * bc;
+            if (grads != null) {
+                float[] dPi = new float[bd];
+                critic.actionVjp(false, dQ, dPi);
+                for (int b = 0; b < batch; b++) {
+                    for (int d = 0; d < chunkDim; d++) {
+                        int i = b * chunkDim + d;
+                        double g = -lambda / batch * dPi[i] + 2 * cfg.alphaActor() * (pi[i] - data[i]) * v[b] / batch;
+                        dPi[i] = (float) (g * (1 - (double) pi[i] * pi[i]));
+                    }
+                }
+                actor.backward(actorTape, dPi, grads, null);
+            }
+            return new double[] {loss, qMean, bc, lambda};
+        }
+
+        /** clip(tanh(net(c)) + clip(N(0, σ_n²), ±noiseClip)); no draws when σ_n = 0. */
+        private float[] noisyAction(Mlp net, Mlp.Tape tape, float[] c, int n, Rng rng, float[] out) {
+            float[] raw = net.forward(tape, c, n);
+            int nd = n * chunkDim;
+            float s = (float) cfg.actorNoise();
+            float lim = (float) cfg.noiseClip();
+            for (int i = 0; i < nd; i++) {
+                float a = (float) Math.tanh(raw[i]);
+                if (s > 0) a += Math.max(-lim, Math.min(lim, s * (float) rng.nextGaussian()));
+                out[i] = FQL.clip(a);
+            }
+            return out;
+        }
+
+        @Override
+        public Map<String, Double> validate(Rng rng) {
+            if (validation == null) return Map.of();
+            validation.sample(rng);
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("critic_loss", criticLoss(validation, rng, null));
+            m.put("bc_mse", actorLoss(validation.actorConditioning(), validation.batch().actions(), valid, null)[2]);
+            return m;
+        }
+
+        Mlp actorNetwork() {
+            return actor;
+        }
+
+        @Override
+        public Map<String, Policy> policies() {
+            Map<String, Policy> p = new LinkedHashMap<>();
+            p.put("rebrac", new Policy() {
+                @Override
+                public int chunkLength() {
+                    return cfg.horizon();
+                }
+
+                @Override
+                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
+                    if (actTape == null || actTape.capacity() < n) actTape = actor.newTape(n);
+                    return noisyAction(actor, actTape, FQL.conditioning(train, observations, goals, n), n, rng,
+                            new float[n * chunkDim]);
+                }
+            });
+            return p;
+        }
+
+        private Checkpoint checkpoint() {
+            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
+                    .add("actor", actor).add("target_actor", targetActor).add("adam", adam);
+        }
+
+        @Override
+        public void save(Path dir) throws IOException {
+            checkpoint().write(dir.resolve("rebrac.bin"));
+        }
+
+        @Override
+        public void load(Path dir) throws IOException {
+            checkpoint().read(dir.resolve("rebrac.bin"));
+        }
+
+        @Override
+        public long parameterCount() {
+            return critic.network().parameterCount() + actor.parameterCount();
+        }
+    }
+}
