@@ -448,13 +448,7 @@ public final class BAM implements Algorithm<BAM.Config> {
 
             @Override
             public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = observations;
-                if (goalConditioned) {
-                    int od = observations.length / n;
-                    int gd = goals.length / n;
-                    c = new float[n * (od + gd)];
-                    OfflineBatches.concat(observations, goals, c, n, od, gd);
-                }
+                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
                 if (bcOnly) {
                     if (actSlowTape.capacity() < n) actSlowTape = slow.network().newTape(n);
                     float[] x = new float[n * chunkDim];

@@ -380,13 +380,7 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
 
             @Override
             public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = observations;
-                if (goalConditioned) {
-                    int od = observations.length / n;
-                    int gd = goals.length / n;
-                    c = new float[n * (od + gd)];
-                    OfflineBatches.concat(observations, goals, c, n, od, gd);
-                }
+                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
                 return sample(c, n, w, rng);
             }
         }

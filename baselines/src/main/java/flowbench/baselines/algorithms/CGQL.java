@@ -454,13 +454,7 @@ public final class CGQL implements Algorithm<CGQL.Config> {
 
             @Override
             public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = observations;
-                if (goalConditioned) {
-                    int od = observations.length / n;
-                    int gd = goals.length / n;
-                    c = new float[n * (od + gd)];
-                    OfflineBatches.concat(observations, goals, c, n, od, gd);
-                }
+                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
                 float[] out = new float[n * chunkDim];
                 return actSampler.sample(c, n, rng, out, guided);
             }

@@ -379,7 +379,7 @@ public final class DSRL implements Algorithm<DSRL.Config> {
 
                 @Override
                 public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    return DsrlLearner.this.act(FQL.conditioning(train, observations, goals, n), n, rng);
+                    return DsrlLearner.this.act(OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng);
                 }
             });
             return p;

@@ -331,13 +331,7 @@ public final class EDP implements Algorithm<EDP.Config> {
 
                 @Override
                 public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    float[] c = observations;
-                    if (goalConditioned) {
-                        int od = observations.length / n;
-                        int gd = goals.length / n;
-                        c = new float[n * (od + gd)];
-                        OfflineBatches.concat(observations, goals, c, n, od, gd);
-                    }
+                    float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
                     if (actTape.capacity() < n) actTape = field.network().newTape(n);
                     return EulerSampler.sample(field, actTape, c, n, cfg.flowSteps(), rng);
                 }

@@ -326,7 +326,7 @@ public final class FAWAC implements Algorithm<FAWAC.Config> {
                 @Override
                 public float[] act(float[] observations, float[] goals, int n, Rng rng) {
                     if (actTape == null || actTape.capacity() < n) actTape = flow.network().newTape(n);
-                    return EulerSampler.sample(flow, actTape, FQL.conditioning(train, observations, goals, n), n,
+                    return EulerSampler.sample(flow, actTape, OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n,
                             cfg.flowSteps(), rng);
                 }
             });

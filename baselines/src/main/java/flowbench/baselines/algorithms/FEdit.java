@@ -398,13 +398,7 @@ public final class FEdit implements Algorithm<FEdit.Config> {
 
             @Override
             public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = observations;
-                if (goalConditioned) {
-                    int od = observations.length / n;
-                    int gd = goals.length / n;
-                    c = new float[n * (od + gd)];
-                    OfflineBatches.concat(observations, goals, c, n, od, gd);
-                }
+                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
                 if (actTape.capacity() < n) actTape = flow.network().newTape(n);
                 return sample(actTape, c, n, rng, withEdit);
             }

@@ -357,7 +357,7 @@ public final class FQL implements Algorithm<FQL.Config> {
                 @Override
                 public float[] act(float[] observations, float[] goals, int n, Rng rng) {
                     if (actTape == null || actTape.capacity() < n) actTape = oneStep.newTape(n);
-                    return FqlLearner.this.act(conditioning(train, observations, goals, n), n, rng, actTape, new float[n * chunkDim]);
+                    return FqlLearner.this.act(OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng, actTape, new float[n * chunkDim]);
                 }
             });
             return p;
@@ -385,15 +385,6 @@ public final class FQL implements Algorithm<FQL.Config> {
     }
 
     /** Policy conditioning: the observation, or [observation, goal] on goal-conditioned tasks. */
-    static float[] conditioning(OfflineBatches train, float[] observations, float[] goals, int n) {
-        if (!train.goalConditioned()) return observations;
-        int od = observations.length / n;
-        int gd = goals.length / n;
-        float[] c = new float[n * (od + gd)];
-        OfflineBatches.concat(observations, goals, c, n, od, gd);
-        return c;
-    }
-
     static float clip(float v) {
         return Math.max(-1f, Math.min(1f, v));
     }

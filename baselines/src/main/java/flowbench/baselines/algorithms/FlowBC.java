@@ -235,13 +235,7 @@ public final class FlowBC implements Algorithm<FlowBC.Config> {
                 @Override
                 public float[] act(float[] observations, float[] goals, int batch, Rng rng) {
                     if (actTape == null || actTape.capacity() < batch) actTape = field.network().newTape(batch);
-                    float[] cond = observations;
-                    if (train.goalConditioned()) {
-                        int obsDim = observations.length / batch;
-                        int goalDim = goals.length / batch;
-                        cond = new float[batch * (obsDim + goalDim)];
-                        OfflineBatches.concat(observations, goals, cond, batch, obsDim, goalDim);
-                    }
+                    float[] cond = OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, batch);
                     return EulerSampler.sample(field, actTape, cond, batch, config.flowSteps(), rng);
                 }
             });

@@ -322,7 +322,7 @@ public final class IFQL implements Algorithm<IFQL.Config> {
 
                 @Override
                 public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    return IfqlLearner.this.act(FQL.conditioning(train, observations, goals, n), n, rng);
+                    return IfqlLearner.this.act(OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng);
                 }
             });
             return p;

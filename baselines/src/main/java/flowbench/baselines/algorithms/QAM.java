@@ -613,13 +613,7 @@ public final class QAM implements Algorithm<QAM.Config> {
 
             @Override
             public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = observations;
-                if (goalConditioned) {
-                    int od = observations.length / n;
-                    int gd = goals.length / n;
-                    c = new float[n * (od + gd)];
-                    OfflineBatches.concat(observations, goals, c, n, od, gd);
-                }
+                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
                 float[] out = new float[n * chunkDim];
                 if (bcOnly) {
                     rng.fillGaussian(out);

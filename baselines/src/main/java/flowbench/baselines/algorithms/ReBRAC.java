@@ -369,7 +369,7 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
                 @Override
                 public float[] act(float[] observations, float[] goals, int n, Rng rng) {
                     if (actTape == null || actTape.capacity() < n) actTape = actor.newTape(n);
-                    return noisyAction(actor, actTape, FQL.conditioning(train, observations, goals, n), n, rng,
+                    return noisyAction(actor, actTape, OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng,
                             new float[n * chunkDim]);
                 }
             });

@@ -118,6 +118,19 @@ public final class OfflineBatches {
         return nextValueCond;
     }
 
+    /**
+     * What a policy is conditioned on at evaluation time: the observations as they are, or the row-wise concatenation
+     * [s, g] when the task is goal-conditioned (the same layout as {@link #actorConditioning()} in training).
+     */
+    public static float[] policyConditioning(boolean goalConditioned, float[] observations, float[] goals, int rows) {
+        if (!goalConditioned) return observations;
+        int od = observations.length / rows;
+        int gd = goals.length / rows;
+        float[] c = new float[rows * (od + gd)];
+        concat(observations, goals, c, rows, od, gd);
+        return c;
+    }
+
     /** Row-wise concatenation [a, b] into out. */
     public static void concat(float[] a, float[] b, float[] out, int rows, int da, int db) {
         for (int r = 0; r < rows; r++) {
