@@ -3,8 +3,10 @@ package flowbench.web;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flowbench.harness.protocol.Suite;
 import flowbench.harness.report.ResultSet;
 import flowbench.harness.report.ScoreKind;
+import flowbench.harness.report.Sweeps;
 import flowbench.harness.stats.Interval;
 import flowbench.harness.stats.Metric;
 import flowbench.harness.stats.PerformanceProfile;
@@ -32,10 +34,14 @@ import java.util.regex.Pattern;
  * The statistics of a suite's leaderboard, computed with {@code flowbench.harness.stats} and cached per suite
  * revision and score kind: a new import or submission bumps the revision and the next request recomputes.
  *
- * <p>A leaderboard entry is one (algorithm, policy, config hash): a learner that exposes several policies (QGF's
- * guidance weights) gives several entries. Headline intervals (IQM, mean, median, optimality gap) use rliable's
- * 50,000-rep 95% stratified bootstrap; profiles and per-task intervals 2,000 reps; MTEB-style rank intervals 2,000
- * task-bootstrap reps. Every bootstrap uses the same explicit seed, stated on the page.
+ * <p>A leaderboard entry is one (algorithm, policy, config hash): a learner that exposes several policies gives
+ * several entries, except the candidates of a swept family (QGF's {@code qgf(w=...)}, see {@link Sweeps}): with the
+ * suite's declared selection rule they form ONE entry per family ({@code qgf [w by rule]}), the candidate chosen on
+ * the selection seeds and scored on the report seeds, recomputed here from the stored runs whoever submitted them;
+ * without a rule they are not entries at all, only rows of the sweep table. Runs with a selection seed are never
+ * entry results. Headline intervals (IQM, mean, median, optimality gap) use rliable's 50,000-rep 95% stratified
+ * bootstrap; profiles and per-task intervals 2,000 reps; MTEB-style rank intervals 2,000 task-bootstrap reps. Every
+ * bootstrap uses the same explicit seed, stated on the page.
  */
 public final class Boards {
     public static final int RANK_REPS = 2_000;
@@ -58,10 +64,26 @@ public final class Boards {
         this.profileReps = profileReps;
     }
 
-    /** One leaderboard row. */
+    /**
+     * One leaderboard row.
+     *
+     * @param selection for a swept family's entry, the rule's choice ("w=0.3 (chosen on seeds 100–101)"); else null
+     */
     public record Entry(String key, String label, String algorithm, String policy, String configHash, String status,
                         int runs, int minSeeds, int maxSeeds, List<String> tasks, Map<Metric, Interval> intervals,
-                        RankInterval rank, long parameterCount, double meanSeconds, double meanTrainSeconds) {}
+                        RankInterval rank, long parameterCount, double meanSeconds, double meanTrainSeconds,
+                        String selection) {}
+
+    /**
+     * One row of the sweep table: a candidate of a swept family over the runs of one group and role.
+     *
+     * @param status    "selected by rule", {@link Sweeps#NO_RULE}, or why the rule could not be applied
+     * @param role      "selection", "report" or "no rule"
+     * @param scoreKind the rule's kind for selection rows, the page's for the others
+     * @param mean      plain mean over the runs (for selection rows, exactly the number the rule compares)
+     */
+    public record SweepRow(String method, String algorithm, String configHash, String family, String status, String group,
+                           String candidate, boolean chosen, String role, String scoreKind, int runs, double mean) {}
 
     /** Mean of one entry on one task with its bootstrap interval. */
     public record TaskCell(String entry, String label, String algorithm, String task, int seeds, Interval mean) {}
@@ -75,7 +97,8 @@ public final class Boards {
      */
     public record Board(String suite, long revision, ScoreKind kind, int headlineReps, int profileReps, int rankReps,
                         int taskReps, double confidence, long seed, List<Entry> ranked, List<Entry> incomplete,
-                        List<TaskCell> perTask, ObjectNode plots, double computeSeconds) {}
+                        List<TaskCell> perTask, ObjectNode plots, double computeSeconds, Suite.Selection rule,
+                        List<SweepRow> sweep, List<String> unresolved) {}
 
     public Board board(Store.SuiteInfo suite, ScoreKind kind) throws SQLException {
         String key = suite.id() + "|" + kind;
@@ -99,20 +122,94 @@ public final class Boards {
         return algorithm + "\n" + policy + "\n" + config;
     }
 
+    private static String runKey(long run, String policy) {
+        return run + "\n" + policy;
+    }
+
+    /**
+     * Stored runs as {@link Sweeps} reads them. Policies are put in each (algorithm, config)'s learner order, read
+     * from the record of its first run (by task, seed) unless {@code order} gives it; that order breaks exact ties.
+     *
+     * @param order (algorithm + "\n" + config hash) to policy order, for groups the caller knows better (may be empty)
+     */
+    static List<Sweeps.Run> sweepRuns(Store store, List<Store.PolicyScore> scores, Map<String, List<String>> order)
+            throws SQLException {
+        Map<Long, List<Store.PolicyScore>> byRun = new TreeMap<>();
+        for (Store.PolicyScore s : scores) byRun.computeIfAbsent(s.run(), k -> new ArrayList<>()).add(s);
+        Map<String, Store.PolicyScore> firstRun = new TreeMap<>();
+        for (List<Store.PolicyScore> l : byRun.values()) {
+            Store.PolicyScore f = l.get(0);
+            firstRun.merge(f.algorithm() + "\n" + f.configHash(), f, (a, b) -> {
+                int t = a.task().compareTo(b.task());
+                return t < 0 || t == 0 && a.seed() <= b.seed() ? a : b;
+            });
+        }
+        Map<String, List<String>> orders = new HashMap<>(order);
+        for (Map.Entry<String, Store.PolicyScore> e : firstRun.entrySet()) {
+            // only (algorithm, config)s with a policy that could be a swept candidate need the order
+            if (!orders.containsKey(e.getKey()) && byRun.get(e.getValue().run()).stream().anyMatch(x -> x.policy().contains("("))) {
+                orders.put(e.getKey(), store.policyOrder(e.getValue().run()));
+            }
+        }
+        List<Sweeps.Run> out = new ArrayList<>();
+        for (Map.Entry<Long, List<Store.PolicyScore>> e : byRun.entrySet()) {
+            List<Store.PolicyScore> l = new ArrayList<>(e.getValue());
+            Store.PolicyScore f = l.get(0);
+            List<String> ord = orders.getOrDefault(f.algorithm() + "\n" + f.configHash(), List.of());
+            l.sort(Comparator.comparingInt((Store.PolicyScore x) -> ord.contains(x.policy()) ? ord.indexOf(x.policy()) : Integer.MAX_VALUE)
+                    .thenComparing(Store.PolicyScore::policy));
+            List<Sweeps.PolicyScore> ps = new ArrayList<>();
+            for (Store.PolicyScore x : l) ps.add(new Sweeps.PolicyScore(x.policy(), x.finalSuccess(), x.last3Success()));
+            // every stored run is complete: the importer skips running ones and submissions must be complete
+            out.add(new Sweeps.Run("leaderboard /runs/" + e.getKey(), Long.toString(e.getKey()), f.algorithm(), f.configHash(),
+                    f.task(), f.dataset(), f.seed(), flowbench.harness.protocol.RunRecord.COMPLETE, ps));
+        }
+        return out;
+    }
+
     private Board compute(Store.SuiteInfo suite, ScoreKind kind) throws SQLException {
         long t0 = System.nanoTime();
         List<String> tasks = suite.definition().tasks();
+        Suite.Selection rule = suite.definition().selection();
         List<Store.PolicyScore> scores = store.scores(suite.id());
+        Sweeps sw = Sweeps.compute(rule, sweepRuns(store, scores, Map.of()), kind);
         // algorithms with more than one config in this suite get the config hash in their label
         Map<String, Set<String>> configs = new HashMap<>();
         Map<String, Set<String>> policies = new HashMap<>();
+        Map<String, Store.PolicyScore> byRunPolicy = new HashMap<>();
         for (Store.PolicyScore s : scores) {
             configs.computeIfAbsent(s.algorithm(), k -> new TreeSet<>()).add(s.configHash());
             policies.computeIfAbsent(s.algorithm(), k -> new TreeSet<>()).add(s.policy());
+            byRunPolicy.put(runKey(s.run(), s.policy()), s);
         }
+        // entry key -> its (run, policy) scores; (run, policy) -> entry key, for the curves and compute plots
         Map<String, List<Store.PolicyScore>> byEntry = new LinkedHashMap<>();
+        Map<String, String[]> info = new HashMap<>(); // key -> {label, policy, selection}
+        Map<String, String> entryOf = new HashMap<>();
         for (Store.PolicyScore s : scores) {
-            byEntry.computeIfAbsent(entryKey(s.algorithm(), s.policy(), s.configHash()), k -> new ArrayList<>()).add(s);
+            if (sw.isSelectionSeed(s.seed()) || sw.isSwept(s.algorithm(), s.configHash(), s.policy())) continue;
+            String key = entryKey(s.algorithm(), s.policy(), s.configHash());
+            byEntry.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
+            entryOf.put(runKey(s.run(), s.policy()), key);
+            if (!info.containsKey(key)) {
+                // the harness reports' method key: "flow-bc", or "bam[flow-bc]" when an algorithm exposes several policies
+                String label = ResultSet.methodKey(s.algorithm(), s.policy(), policies.get(s.algorithm()).size() > 1);
+                if (configs.get(s.algorithm()).size() > 1) label += " [config " + s.configHash().substring(0, 8) + "]";
+                info.put(key, new String[] {label, s.policy(), null});
+            }
+        }
+        for (Sweeps.Family f : sw.families()) {
+            if (!f.resolved()) continue;
+            String policy = f.family() + "(" + f.params() + " by rule)";
+            String key = entryKey(f.algorithm(), policy, f.configHash());
+            String label = f.method() + (configs.get(f.algorithm()).size() > 1 ? " [config " + f.configHash().substring(0, 8) + "]" : "");
+            info.put(key, new String[] {label, policy, sw.chosenText(f)});
+            for (Sweeps.Selected sel : sw.selected()) {
+                if (sel.family() != f) continue;
+                long run = Long.parseLong(sel.run().runId());
+                byEntry.computeIfAbsent(key, k -> new ArrayList<>()).add(byRunPolicy.get(runKey(run, sel.policy())));
+                entryOf.put(runKey(run, sel.policy()), key);
+            }
         }
         List<Entry> complete = new ArrayList<>();
         List<Entry> incomplete = new ArrayList<>();
@@ -123,13 +220,13 @@ public final class Boards {
         for (Map.Entry<String, List<Store.PolicyScore>> e : byEntry.entrySet()) {
             List<Store.PolicyScore> list = e.getValue();
             Store.PolicyScore first = list.get(0);
-            // the harness reports' method key: "qgf[qgf(w=0.01)]" when an algorithm exposes several policies
-            String label = ResultSet.methodKey(first.algorithm(), first.policy(), policies.get(first.algorithm()).size() > 1);
-            if (configs.get(first.algorithm()).size() > 1) label += " [config " + first.configHash().substring(0, 8) + "]";
+            String[] in = info.get(e.getKey());
+            String label = in[0];
             Map<String, List<Double>> byTask = new TreeMap<>();
             Set<String> statuses = new LinkedHashSet<>();
             double secs = 0, train = 0;
             long params = 0;
+            list.sort(Comparator.comparing(Store.PolicyScore::task).thenComparingLong(Store.PolicyScore::seed));
             for (Store.PolicyScore s : list) {
                 byTask.computeIfAbsent(s.task(), k -> new ArrayList<>()).add(score(s, kind));
                 statuses.add(s.status());
@@ -150,9 +247,9 @@ public final class Boards {
                         taskBoot.interval(Map.of(t.getKey(), t.getValue()), Metric.MEAN)));
             }
             Map<Metric, Interval> iv = full && !runs.isEmpty() ? headline.intervals(runs) : Map.of();
-            Entry entry = new Entry(e.getKey(), label, first.algorithm(), first.policy(), first.configHash(), status,
+            Entry entry = new Entry(e.getKey(), label, first.algorithm(), in[1], first.configHash(), status,
                     list.size(), min, max, List.copyOf(runs.keySet()), iv, null, params, secs / list.size(),
-                    train / list.size());
+                    train / list.size(), in[2]);
             if (full) {
                 complete.add(entry);
                 runsOf.put(e.getKey(), runs);
@@ -170,7 +267,7 @@ public final class Boards {
             for (Entry en : complete) {
                 withRanks.add(new Entry(en.key(), en.label(), en.algorithm(), en.policy(), en.configHash(), en.status(),
                         en.runs(), en.minSeeds(), en.maxSeeds(), en.tasks(), en.intervals(), ranks.get(en.key()),
-                        en.parameterCount(), en.meanSeconds(), en.meanTrainSeconds()));
+                        en.parameterCount(), en.meanSeconds(), en.meanTrainSeconds(), en.selection()));
             }
             complete = withRanks;
         }
@@ -178,10 +275,50 @@ public final class Boards {
         incomplete.sort(Comparator.comparing(Entry::label));
         perTask.sort(Comparator.comparing(TaskCell::task).thenComparing(c -> -c.mean().point()).thenComparing(TaskCell::label));
 
-        ObjectNode plots = plots(suite, kind, tasks, complete, incomplete, runsOf, scores);
+        List<SweepRow> sweep = sweepRows(sw, configs);
+        List<String> unresolved = new ArrayList<>();
+        for (Sweeps.Family f : sw.families()) {
+            if (f.error() != null) unresolved.add(f.method() + " (config " + f.configHash().substring(0, Math.min(12, f.configHash().length()))
+                    + "): not ranked, the suite's selection rule cannot be applied: " + f.error());
+        }
+        ObjectNode plots = plots(suite, kind, tasks, complete, incomplete, runsOf, scores, entryOf, sw);
         return new Board(suite.id(), suite.revision(), kind, headlineReps, profileReps, RANK_REPS, TASK_REPS, CONFIDENCE,
                 seed, List.copyOf(complete), List.copyOf(incomplete), List.copyOf(perTask), plots,
-                (System.nanoTime() - t0) / 1e9);
+                (System.nanoTime() - t0) / 1e9, rule, List.copyOf(sweep), List.copyOf(unresolved));
+    }
+
+    /** Every candidate of every swept family, per group and role, in the families' order. */
+    private static List<SweepRow> sweepRows(Sweeps sw, Map<String, Set<String>> configs) {
+        // family -> group -> candidate -> role -> [sum, n, chosen]
+        Map<Sweeps.Family, Map<String, Map<String, Map<String, double[]>>>> agg = new LinkedHashMap<>();
+        Map<Sweeps.Family, Map<String, String>> kinds = new HashMap<>();
+        for (Sweeps.Point p : sw.points()) {
+            double[] a = agg.computeIfAbsent(p.family(), x -> new TreeMap<>()).computeIfAbsent(p.group(), x -> new HashMap<>())
+                    .computeIfAbsent(p.policy(), x -> new TreeMap<>()).computeIfAbsent(p.role(), x -> new double[3]);
+            a[0] += p.score();
+            a[1]++;
+            if (p.chosen()) a[2] = 1;
+            kinds.computeIfAbsent(p.family(), x -> new HashMap<>()).put(p.role(), p.kind().id());
+        }
+        List<SweepRow> out = new ArrayList<>();
+        for (Sweeps.Family f : sw.families()) {
+            boolean several = configs.getOrDefault(f.algorithm(), Set.of()).size() > 1;
+            String suffix = several ? " [config " + f.configHash().substring(0, 8) + "]" : "";
+            String status = f.resolved() ? "selected by rule" : f.error() != null ? "rule not applied: " + f.error() : Sweeps.NO_RULE;
+            for (Map.Entry<String, Map<String, Map<String, double[]>>> g : agg.getOrDefault(f, Map.of()).entrySet()) {
+                for (String cand : f.candidates()) {
+                    Map<String, double[]> roles = g.getValue().get(cand);
+                    if (roles == null) continue;
+                    String method = f.ruled() ? f.method() + suffix : ResultSet.methodKey(f.algorithm(), cand, true) + suffix;
+                    for (Map.Entry<String, double[]> r : roles.entrySet()) {
+                        double[] a = r.getValue();
+                        out.add(new SweepRow(method, f.algorithm(), f.configHash(), f.family(), status, g.getKey(), cand, a[2] > 0,
+                                r.getKey(), kinds.get(f).get(r.getKey()), (int) a[1], a[0] / a[1]));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------------------------------------ plots
@@ -190,7 +327,7 @@ public final class Boards {
 
     private ObjectNode plots(Store.SuiteInfo suite, ScoreKind kind, List<String> tasks, List<Entry> complete,
                              List<Entry> incomplete, Map<String, Map<String, double[]>> runsOf,
-                             List<Store.PolicyScore> scores) throws SQLException {
+                             List<Store.PolicyScore> scores, Map<String, String> entryOf, Sweeps sw) throws SQLException {
         ObjectNode root = F.objectNode();
         ArrayNode list = root.putArray("plots");
         Map<String, String> labels = new LinkedHashMap<>();
@@ -204,8 +341,11 @@ public final class Boards {
             Map<String, TreeMap<Long, double[]>> acc = new LinkedHashMap<>(); // entry -> step -> [sum, n]
             for (Store.EvalPoint p : points) {
                 if (!p.task().equals(task)) continue;
+                // only the entries' own runs and policies: no selection run, no swept candidate but the chosen one
+                String entry = entryOf.get(runKey(p.run(), p.policy()));
+                if (entry == null) continue;
                 steps.add(p.step());
-                double[] a = acc.computeIfAbsent(entryKey(p.algorithm(), p.policy(), p.configHash()), k -> new TreeMap<>())
+                double[] a = acc.computeIfAbsent(entry, k -> new TreeMap<>())
                         .computeIfAbsent(p.step(), k -> new double[2]);
                 a[0] += p.success();
                 a[1]++;
@@ -266,64 +406,7 @@ public final class Boards {
             }
         }
 
-        // QGF guidance-weight curve: IQM against w for policies named like "qgf(w=0.01)"
-        Map<String, TreeMap<Double, Interval>> guided = new LinkedHashMap<>();
-        Map<String, String> guidedLabel = new LinkedHashMap<>();
-        for (Entry e : complete) {
-            Matcher m = GUIDANCE.matcher(e.policy());
-            if (!m.find()) continue;
-            double w;
-            try {
-                w = Double.parseDouble(m.group(1));
-            } catch (NumberFormatException ex) {
-                continue;
-            }
-            String group = e.algorithm() + "\n" + e.configHash();
-            guided.computeIfAbsent(group, k -> new TreeMap<>()).put(w, e.intervals().get(Metric.IQM));
-            String base = e.policy().substring(0, m.start()).replaceAll("[(\\s,]+$", "");
-            guidedLabel.putIfAbsent(group, base.isEmpty() ? e.algorithm() : e.algorithm().equals(base) ? base : e.algorithm() + " / " + base);
-        }
-        if (!guided.isEmpty()) {
-            TreeSet<Double> ws = new TreeSet<>();
-            guided.values().forEach(m -> ws.addAll(m.keySet()));
-            ObjectNode plot = plot(list, "guidance", "Guidance weight w (IQM, " + kindShort(kind) + ")", "guidance weight w",
-                    "IQM", true);
-            ArrayNode x = plot.putArray("x");
-            ws.forEach(x::add);
-            ArrayNode series = plot.putArray("series");
-            ArrayNode bands = plot.putArray("bands");
-            for (Map.Entry<String, TreeMap<Double, Interval>> g : guided.entrySet()) {
-                int idx = series.size();
-                ObjectNode s = series.addObject();
-                s.put("label", guidedLabel.get(g.getKey()));
-                s.put("style", "linepoints");
-                ObjectNode lo = series.addObject();
-                lo.put("label", guidedLabel.get(g.getKey()) + " (95% CI low)");
-                lo.put("style", "bound");
-                lo.put("of", idx);
-                ObjectNode hi = series.addObject();
-                hi.put("label", guidedLabel.get(g.getKey()) + " (95% CI high)");
-                hi.put("style", "bound");
-                hi.put("of", idx);
-                ArrayNode y = s.putArray("y"), ly = lo.putArray("y"), hy = hi.putArray("y");
-                for (double w : ws) {
-                    Interval iv = g.getValue().get(w);
-                    if (iv == null) {
-                        y.addNull();
-                        ly.addNull();
-                        hy.addNull();
-                    } else {
-                        y.add(iv.point());
-                        ly.add(iv.lower());
-                        hy.add(iv.upper());
-                    }
-                }
-                ArrayNode b = bands.addArray();
-                // uPlot counts the x values as series 0: the spec's series i is uPlot's i + 1; a band is [upper, lower]
-                b.add(idx + 3);
-                b.add(idx + 2);
-            }
-        }
+        guidancePlot(list, kind, sw);
 
         // model size scaling: IQM against parameter count, one point per entry
         if (!complete.isEmpty()) {
@@ -335,7 +418,8 @@ public final class Boards {
         // success against compute: one point per run, wall-clock seconds of the whole run (train + evaluation)
         Map<String, List<double[]>> runPts = new LinkedHashMap<>();
         for (Store.PolicyScore s : scores) {
-            String label = labels.get(entryKey(s.algorithm(), s.policy(), s.configHash()));
+            String entry = entryOf.get(runKey(s.run(), s.policy()));
+            String label = entry == null ? null : labels.get(entry);
             if (label == null) continue;
             runPts.computeIfAbsent(label, k -> new ArrayList<>()).add(new double[] {s.totalSeconds(), score(s, kind)});
         }
@@ -368,6 +452,101 @@ public final class Boards {
             }
         }
         return root;
+    }
+
+    /**
+     * Guidance-weight curves: IQM against w of every swept family whose candidates are named like "qgf(w=0.01)", over
+     * the report seeds (every seed when no rule covers the family), with a bootstrap band; the weights the rule chose
+     * are marked as points.
+     */
+    private void guidancePlot(ArrayNode list, ScoreKind kind, Sweeps sw) {
+        StratifiedBootstrap boot = new StratifiedBootstrap(TASK_REPS, CONFIDENCE, seed);
+        Map<String, TreeMap<Double, Interval>> curves = new LinkedHashMap<>();
+        Map<String, Set<Double>> chosen = new LinkedHashMap<>();
+        for (Sweeps.Family f : sw.families()) {
+            Map<String, Double> weightOf = new HashMap<>();
+            for (String c : f.candidates()) {
+                Matcher m = GUIDANCE.matcher(c);
+                if (!m.find()) break;
+                try {
+                    weightOf.put(c, Double.parseDouble(m.group(1)));
+                } catch (NumberFormatException ex) {
+                    break;
+                }
+            }
+            if (weightOf.size() != f.candidates().size()) continue;
+            String main = f.ruled() ? Suite.ROLE_REPORT : Sweeps.ROLE_NO_RULE;
+            Map<Double, Map<String, List<Double>>> byWeight = new TreeMap<>();
+            for (Sweeps.Point p : sw.points()) {
+                if (p.family() != f || !p.role().equals(main)) continue;
+                byWeight.computeIfAbsent(weightOf.get(p.policy()), k -> new TreeMap<>())
+                        .computeIfAbsent(p.run().task(), k -> new ArrayList<>()).add(p.score());
+            }
+            if (byWeight.isEmpty()) continue;
+            String label = f.algorithm().equals(f.family()) ? f.algorithm() : f.algorithm() + " / " + f.family();
+            if (curves.containsKey(label)) label += " [config " + f.configHash().substring(0, 8) + "]";
+            TreeMap<Double, Interval> curve = new TreeMap<>();
+            for (Map.Entry<Double, Map<String, List<Double>>> w : byWeight.entrySet()) {
+                Map<String, double[]> runs = new TreeMap<>();
+                w.getValue().forEach((t, v) -> runs.put(t, v.stream().mapToDouble(Double::doubleValue).toArray()));
+                curve.put(w.getKey(), boot.interval(runs, Metric.IQM));
+            }
+            curves.put(label, curve);
+            Set<Double> ch = new TreeSet<>();
+            for (Sweeps.GroupChoice c : sw.choicesOf(f).values()) ch.add(weightOf.get(c.choice().policy()));
+            chosen.put(label, ch);
+        }
+        if (curves.isEmpty()) return;
+        TreeSet<Double> ws = new TreeSet<>();
+        curves.values().forEach(m -> ws.addAll(m.keySet()));
+        ObjectNode plot = plot(list, "guidance", "Guidance weight w (IQM, " + kindShort(kind) + ", every candidate)",
+                "guidance weight w", "IQM", true);
+        ArrayNode x = plot.putArray("x");
+        ws.forEach(x::add);
+        ArrayNode series = plot.putArray("series");
+        ArrayNode bands = plot.putArray("bands");
+        for (Map.Entry<String, TreeMap<Double, Interval>> g : curves.entrySet()) {
+            int idx = series.size();
+            ObjectNode s = series.addObject();
+            s.put("label", g.getKey());
+            s.put("style", "linepoints");
+            ObjectNode lo = series.addObject();
+            lo.put("label", g.getKey() + " (95% CI low)");
+            lo.put("style", "bound");
+            lo.put("of", idx);
+            ObjectNode hi = series.addObject();
+            hi.put("label", g.getKey() + " (95% CI high)");
+            hi.put("style", "bound");
+            hi.put("of", idx);
+            ArrayNode y = s.putArray("y"), ly = lo.putArray("y"), hy = hi.putArray("y");
+            for (double w : ws) {
+                Interval iv = g.getValue().get(w);
+                if (iv == null) {
+                    y.addNull();
+                    ly.addNull();
+                    hy.addNull();
+                } else {
+                    y.add(iv.point());
+                    ly.add(iv.lower());
+                    hy.add(iv.upper());
+                }
+            }
+            ArrayNode b = bands.addArray();
+            // uPlot counts the x values as series 0: the spec's series i is uPlot's i + 1; a band is [upper, lower]
+            b.add(idx + 3);
+            b.add(idx + 2);
+            Set<Double> ch = chosen.get(g.getKey());
+            if (!ch.isEmpty()) {
+                ObjectNode c = series.addObject();
+                c.put("label", g.getKey() + ": chosen by rule");
+                c.put("style", "points");
+                ArrayNode cy = c.putArray("y");
+                for (double w : ws) {
+                    if (ch.contains(w) && g.getValue().containsKey(w)) cy.add(g.getValue().get(w).point());
+                    else cy.addNull();
+                }
+            }
+        }
     }
 
     static String kindText(ScoreKind kind) {

@@ -10,6 +10,7 @@ import flowbench.harness.protocol.Protocol;
 import flowbench.harness.protocol.RunRecord;
 import flowbench.harness.protocol.Suite;
 import flowbench.harness.protocol.TaskEvaluation;
+import flowbench.harness.report.Sweeps;
 import flowbench.web.RecordSchema.Problem;
 
 import java.net.URI;
@@ -45,8 +46,12 @@ import java.util.regex.Pattern;
  *       last-N / best) recomputes from the per-episode outcomes, so a submitter cannot claim numbers its episodes do
  *       not show (OpenML's lesson: the platform computes the scores);</li>
  *   <li>value ranges: finite numbers, success in [0, 1], lengths within the episode limit;</li>
- *   <li>at least {@code minSeeds} seeds per (task, config) counting runs already stored, and no duplicate of a
- *       stored run or of another run in the bundle.</li>
+ *   <li>at least {@code minSeeds} seeds per (task, config) counting runs already stored (in a suite with a
+ *       selection rule, selection seeds do not count), and no duplicate of a stored run or of another run in the
+ *       bundle;</li>
+ *   <li>swept policy families under the suite's selection rule: every selection run the rule needs is in the bundle
+ *       or stored, complete and exposing every candidate ({@link Sweeps}); the choice itself is recomputed by the
+ *       leaderboard, never read from the submission.</li>
  * </ul>
  */
 public final class BundleValidator {
@@ -175,17 +180,66 @@ public final class BundleValidator {
             ps.add("runs[" + keysInBundle.get(k) + "]", "a run not already on the leaderboard",
                     "a stored run with the same key " + k);
         }
+        if (!ps.any()) checkSweeps(parsed, suites, ps);
         for (Map.Entry<List<String>, Set<Long>> e : seedsByGroup.entrySet()) {
             List<String> g = e.getKey();
             Set<Long> all = new TreeSet<>(e.getValue());
             all.addAll(store.storedSeeds(g.get(0), g.get(1), method.name(), g.get(2)));
+            Suite.Selection rule = suites.get(g.get(0)).definition().selection();
+            // selection runs only choose a swept family's candidate: they are never results, so they do not count
+            if (rule != null) all.removeIf(rule::isSelectionSeed);
             if (all.size() < minSeeds) {
                 ps.add("runs (suite " + g.get(0) + ", task " + g.get(1) + ", config " + g.get(2).substring(0, 12) + ")",
-                        "at least " + minSeeds + " distinct seeds (counting runs already stored)",
+                        "at least " + minSeeds + " distinct seeds (counting runs already stored"
+                                + (rule == null ? "" : "; selection seeds " + rule.selectionSeeds() + " do not count") + ")",
                         all.size() + " (" + all + ")");
             }
         }
         return result(ps, method, ps.any() ? List.of() : parsed, submitter);
+    }
+
+    /**
+     * Swept families under the suite's selection rule: the leaderboard recomputes the choice from the selection runs
+     * (nothing a submitter states about it is read), so every selection run the rule needs must be in the bundle or
+     * already stored, complete and with every candidate. Checked per (suite, algorithm, config) over both.
+     */
+    private void checkSweeps(List<Store.ParsedRun> parsed, Map<String, Store.SuiteInfo> suites, Problems ps)
+            throws SQLException {
+        Map<List<String>, List<Sweeps.Run>> groups = new LinkedHashMap<>();
+        Map<String, List<String>> order = new HashMap<>();
+        for (Store.ParsedRun pr : parsed) {
+            RunRecord r = pr.record();
+            Suite.Selection rule = suites.get(r.protocol().suite()).definition().selection();
+            if (rule == null || !rule.covers(r.identity().algorithm())) continue;
+            java.nio.file.Path origin = java.nio.file.Path.of(pr.origin());
+            List<Sweeps.PolicyScore> scores = new ArrayList<>();
+            for (RunRecord.PolicySummary s : r.summary()) {
+                scores.add(new Sweeps.PolicyScore(s.policy(), flowbench.harness.report.ScoreKind.FINAL.score(r, s.policy(), origin),
+                        flowbench.harness.report.ScoreKind.LAST3.score(r, s.policy(), origin)));
+            }
+            groups.computeIfAbsent(List.of(r.protocol().suite(), r.identity().algorithm(), r.configHash()), k -> new ArrayList<>())
+                    .add(new Sweeps.Run(pr.origin().replaceFirst("^submission ", ""), r.identity().runId(), r.identity().algorithm(),
+                            r.configHash(), r.identity().task(), r.identity().datasetName(), r.identity().seed(), r.status(), scores));
+            order.putIfAbsent(r.identity().algorithm() + "\n" + r.configHash(), r.summary().stream().map(RunRecord.PolicySummary::policy).toList());
+        }
+        for (Map.Entry<List<String>, List<Sweeps.Run>> g : groups.entrySet()) {
+            String suite = g.getKey().get(0), algorithm = g.getKey().get(1), config = g.getKey().get(2);
+            List<Store.PolicyScore> stored = new ArrayList<>();
+            for (Store.PolicyScore s : store.scores(suite)) {
+                if (s.algorithm().equals(algorithm) && s.configHash().equals(config)) stored.add(s);
+            }
+            List<Sweeps.Run> runs = new ArrayList<>(g.getValue());
+            runs.addAll(Boards.sweepRuns(store, stored, order));
+            Sweeps sw = Sweeps.compute(suites.get(suite).definition().selection(), runs, flowbench.harness.report.ScoreKind.FINAL);
+            for (Sweeps.Family f : sw.families()) {
+                if (f.error() == null) continue;
+                ps.add("runs (suite " + suite + ", algorithm " + algorithm + ", config " + config.substring(0, 12) + ", family "
+                                + f.family() + ")",
+                        "every selection run the suite's rule needs to choose among " + f.candidates() + " (selection seeds "
+                                + suites.get(suite).definition().selection().selectionSeeds() + " of every task; in this bundle"
+                                + " or already stored, complete, exposing every candidate)", f.error());
+            }
+        }
     }
 
     private static Result result(Problems ps, Store.MethodInfo m, List<Store.ParsedRun> runs, String submitter) {

@@ -1,5 +1,6 @@
 package flowbench.web;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -19,7 +20,8 @@ import java.util.Map;
  *
  * <p>Rules: every component must be present, no other field may be; null is accepted only for {@code Boolean}
  * components (a record's "unknown" tri-state, e.g. {@code software.gitDirty}); numbers must be finite and integers
- * must fit their Java type; {@code JsonNode} components take any value.
+ * must fit their Java type; {@code JsonNode} components take any value. A component the harness writes only when set
+ * ({@code @JsonInclude(NON_NULL)}, e.g. {@code datasets[].provenance}) may be absent or null.
  */
 public final class RecordSchema {
     private RecordSchema() {}
@@ -102,7 +104,9 @@ public final class RecordSchema {
                 }
             }
             for (Map.Entry<String, RecordComponent> e : fields.entrySet()) {
-                check(node.get(e.getKey()), e.getValue().getGenericType(), path + "." + e.getKey(), out);
+                JsonNode v = node.get(e.getKey());
+                if ((v == null || v.isNull()) && optional(e.getValue())) continue;
+                check(v, e.getValue().getGenericType(), path + "." + e.getKey(), out);
             }
             return;
         }
@@ -141,6 +145,12 @@ public final class RecordSchema {
             throw new IllegalStateException("RecordSchema cannot check Java type " + type.getTypeName() + " at " + path);
         }
         if (!ok) out.add(new Problem(path, expectation(type), describe(node)));
+    }
+
+    /** A component written only when non-null: older records and unset values leave it out. */
+    private static boolean optional(RecordComponent rc) {
+        JsonInclude inc = rc.getAccessor().getAnnotation(JsonInclude.class);
+        return inc != null && inc.value() == JsonInclude.Include.NON_NULL;
     }
 
     private static Class<?> raw(Type t) {

@@ -16,6 +16,7 @@ import flowbench.harness.protocol.RunRecord;
 import flowbench.harness.protocol.Suite;
 import flowbench.harness.protocol.TaskEvaluation;
 import flowbench.harness.report.ScoreKind;
+import flowbench.harness.report.Sweeps;
 import flowbench.harness.stats.Interval;
 import flowbench.harness.stats.Metric;
 import io.javalin.config.RoutesConfig;
@@ -130,6 +131,7 @@ public final class Site {
         r.get("/api/suites/{name}/{version}/leaderboard", ctx -> apiSuiteTable(ctx, "leaderboard"));
         r.get("/api/suites/{name}/{version}/tasks", ctx -> apiSuiteTable(ctx, "tasks"));
         r.get("/api/suites/{name}/{version}/runs", ctx -> apiSuiteTable(ctx, "runs"));
+        r.get("/api/suites/{name}/{version}/sweep", ctx -> apiSuiteTable(ctx, "sweep"));
         r.get("/api/suites/{name}/{version}/plots", this::apiPlots);
         r.get("/api/methods", ctx -> json(ctx, methodsTable().json().get("rows")));
         r.get("/api/methods/{name}", this::apiMethod);
@@ -314,7 +316,7 @@ public final class Site {
 
     static Table leaderboardTable(Boards.Board b) {
         Table t = new Table("leaderboard", "Aggregate leaderboard (" + Boards.kindShort(b.kind()) + ")", List.of(
-                "rank", "method", "algorithm", "policy", "config", "status", "runs", "seeds per task",
+                "rank", "method", "algorithm", "policy", "chosen by rule", "config", "status", "runs", "seeds per task",
                 "IQM", "IQM 95% low", "IQM 95% high", "rank interval", "mean rank",
                 "mean", "mean 95% low", "mean 95% high", "median", "median 95% low", "median 95% high",
                 "optimality gap", "opt. gap 95% low", "opt. gap 95% high", "parameters", "wall-clock s/run"));
@@ -327,7 +329,7 @@ public final class Site {
             String seeds = e.minSeeds() == e.maxSeeds() ? Integer.toString(e.minSeeds()) : e.minSeeds() + "–" + e.maxSeeds();
             String rank = e.rank() == null ? "" : e.rank().bestRank() == e.rank().worstRank()
                     ? Integer.toString(e.rank().bestRank()) : e.rank().bestRank() + "–" + e.rank().worstRank();
-            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.algorithm(), e.policy(), e.configHash(),
+            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.algorithm(), e.policy(), e.selection(), e.configHash(),
                     e.status(), e.runs(), seeds, Table.shown(iqm.point(), ci(iqm)), iqm.lower(), iqm.upper(), rank,
                     e.rank() == null ? null : e.rank().meanRank(), Table.shown(mean.point(), ci(mean)), mean.lower(),
                     mean.upper(), Table.shown(med.point(), ci(med)), med.lower(), med.upper(),
@@ -339,7 +341,7 @@ public final class Site {
     /** The HTML view of the leaderboard: the same rows, fewer columns (intervals shown inline). */
     static Table leaderboardView(Boards.Board b) {
         Table full = leaderboardTable(b);
-        Table t = new Table("leaderboard", full.title(), List.of("#", "method", "status", "runs (seeds/task)",
+        Table t = new Table("leaderboard", full.title(), List.of("#", "method", "chosen by rule", "status", "runs (seeds/task)",
                 "IQM [95% CI]", "rank interval", "mean [95% CI]", "median [95% CI]", "optimality gap [95% CI]",
                 "parameters", "wall-clock s/run"));
         int i = 1;
@@ -349,7 +351,8 @@ public final class Site {
             String rank = e.rank() == null ? "" : (e.rank().bestRank() == e.rank().worstRank()
                     ? Integer.toString(e.rank().bestRank()) : e.rank().bestRank() + "–" + e.rank().worstRank())
                     + String.format(Locale.ROOT, " (mean %.2f)", e.rank().meanRank());
-            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.status(), e.runs() + " (" + seeds + ")",
+            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.selection() == null ? "" : e.selection(), e.status(),
+                    e.runs() + " (" + seeds + ")",
                     Table.shown(iqm.point(), ci(iqm)), rank,
                     Table.shown(e.intervals().get(Metric.MEAN).point(), ci(e.intervals().get(Metric.MEAN))),
                     Table.shown(e.intervals().get(Metric.MEDIAN).point(), ci(e.intervals().get(Metric.MEDIAN))),
@@ -369,9 +372,22 @@ public final class Site {
         return t;
     }
 
+    /** Every candidate of every swept family, per group and role, the rule's choice marked. */
+    static Table sweepTable(Boards.Board b) {
+        Table t = new Table("sweep", "Sweep: every candidate (not method results)", List.of("method", "algorithm", "config",
+                "family", "status", "group", "candidate", "chosen", "role", "score", "runs", "mean"));
+        for (Boards.SweepRow r : b.sweep()) {
+            t.row(Table.link(r.method(), methodUrl(r.algorithm())), r.algorithm(), shortHash(r.configHash()), r.family(),
+                    r.status(), r.group(), r.candidate(), Table.shown(r.chosen(), r.chosen() ? "✓ chosen" : ""), r.role(),
+                    r.scoreKind(), r.runs(), r.mean());
+        }
+        return t;
+    }
+
     Table runsTable(List<Store.RunRow> rows, String id, String title) throws SQLException {
-        Table t = new Table(id, title, List.of("run", "suite", "task", "algorithm", "seed", "status", "submitted by",
+        Table t = new Table(id, title, List.of("run", "suite", "task", "algorithm", "seed", "role", "status", "submitted by",
                 "config", "parameters", "train steps", "wall-clock s", "steps/s", "policy scores (final / last-3)"));
+        Map<String, Suite> defs = new LinkedHashMap<>();
         // policy scores: one query per suite, not one per run
         Map<String, Map<Long, List<Store.PolicyScore>>> bySuite = new LinkedHashMap<>();
         for (Store.RunRow r : rows) {
@@ -385,8 +401,11 @@ public final class Site {
                 if (sc.length() > 0) sc.append("; ");
                 sc.append(s.policy()).append(' ').append(fmt(s.finalSuccess())).append(" / ").append(fmt(s.last3Success()));
             }
+            if (!defs.containsKey(r.suite())) defs.put(r.suite(), store.suite(r.suite()).map(Store.SuiteInfo::definition).orElse(null));
+            Suite def = defs.get(r.suite());
+            String role = def == null ? Suite.ROLE_REPORT : def.roleOf(r.seed());
             t.row(Table.link(r.id(), "/runs/" + r.id()), Table.link(r.suite(), suiteUrl(r.suite())), r.task(),
-                    Table.link(r.algorithm(), methodUrl(r.algorithm())), r.seed(), r.status(), r.submittedBy(),
+                    Table.link(r.algorithm(), methodUrl(r.algorithm())), r.seed(), role, r.status(), r.submittedBy(),
                     shortHash(r.configHash()), r.parameterCount(), r.trainSteps(), r.totalSeconds(), r.stepsPerSecond(), sc.toString());
         }
         return t;
@@ -430,6 +449,8 @@ public final class Site {
         p.raw("<dl class=\"facts\">");
         fact(p, "tasks", String.join(", ", def.tasks()));
         fact(p, "seeds per run set", def.seeds().toString());
+        fact(p, "selection rule", def.selection() == null ? "none declared: swept policy families (e.g. qgf(w=...)) are"
+                + " shown only in the sweep section, never as ranked methods" : def.selection().describe());
         fact(p, "protocol", String.format(Locale.ROOT, "%d train steps, evaluation every %d%s, %d episodes per evaluation"
                         + " task, eval seed %d", pr.trainSteps(), pr.evalEvery(), pr.evalAtStart() ? " and at step 0" : "",
                 pr.episodesPerTask(), pr.evalSeed()));
@@ -447,7 +468,9 @@ public final class Site {
 
         p.h(2, "Leaderboard", "leaderboard");
         p.note(String.format(Locale.ROOT, "Score per run: %s (success rates in [0, 1]); entries"
-                        + " are (algorithm, policy, config). IQM, mean, median and optimality gap with %d%% percentile"
+                        + " are (algorithm, policy, config), except that a swept policy family is one entry whose"
+                        + " candidate the suite's selection rule chooses (or no entry without a rule; see Sweep), and"
+                        + " runs with a selection seed count for no entry. IQM, mean, median and optimality gap with %d%% percentile"
                         + " stratified-bootstrap intervals (%,d reps, seed %d; runs resampled within each task). Rank"
                         + " intervals: paired task bootstrap (%,d reps, same seed), ranking by mean task score; overlapping"
                         + " intervals mean the order is not settled. Computed in %.2f s for revision %d.",
@@ -479,9 +502,25 @@ public final class Site {
         downloadLinks(p, base + "/download/tasks", q);
         p.table(tasksTable(b), null);
 
+        if (!b.sweep().isEmpty() || !b.unresolved().isEmpty()) {
+            p.h(2, "Sweep", "sweep");
+            p.note(b.rule() == null
+                    ? "This suite declares no selection rule, so no candidate of a swept family is a method result: every"
+                    + " candidate is listed here (" + Sweeps.NO_RULE + "), none is ranked. Mean = plain mean of the"
+                    + " per-run score over the runs of the row."
+                    : "Every candidate of every swept family, per group and role. The leaderboard's entry for a family"
+                    + " reports the candidate chosen on the selection runs (marked), scored on the report seeds only;"
+                    + " choices are recomputed from the stored runs, whoever submitted them. Selection rows are scored"
+                    + " with the rule's score kind (their mean is what the rule compares), the others with the page's.");
+            for (String u : b.unresolved()) p.raw("<p class=\"error\">").text(u).raw("</p>");
+            downloadLinks(p, base + "/download/sweep", q);
+            p.table(sweepTable(b), null);
+        }
+
         p.h(2, "Plots", "plots");
         p.note(String.format(Locale.ROOT, "Performance profiles with %,d-rep bootstrap bands; the guidance-weight plot"
-                + " appears when policies are named like qgf(w=0.01); model size from the records' parameterCount;"
+                + " appears when a swept family's policies are named like qgf(w=0.01) and shows every candidate on the"
+                + " report seeds, the rule's choice as points; model size from the records' parameterCount;"
                 + " compute is each run's total wall-clock (training and evaluation).", b.profileReps()));
         p.plots("suite-plots", b.plots());
 
@@ -507,8 +546,9 @@ public final class Site {
         Table t = switch (table) {
             case "leaderboard" -> leaderboardTable(boards.board(s, kind(ctx)));
             case "tasks" -> tasksTable(boards.board(s, kind(ctx)));
+            case "sweep" -> sweepTable(boards.board(s, kind(ctx)));
             case "runs" -> runsTable(store.runsOfSuite(s.id()), "runs", "Runs");
-            default -> throw new NotFound("suite " + s.id() + " has no table '" + table + "' (leaderboard, tasks, runs)");
+            default -> throw new NotFound("suite " + s.id() + " has no table '" + table + "' (leaderboard, tasks, sweep, runs)");
         };
         download(ctx, base, t, ctx.pathParam("format"));
     }
@@ -833,6 +873,8 @@ public final class Site {
         e.put("GET /api/suites/{name}/{version}", "suite definition and counts");
         e.put("GET /api/suites/{name}/{version}/leaderboard?kind=last3|final", "aggregate table with intervals and rank intervals");
         e.put("GET /api/suites/{name}/{version}/tasks?kind=last3|final", "per-task means with intervals");
+        e.put("GET /api/suites/{name}/{version}/sweep?kind=last3|final", "every candidate of every swept policy family, the"
+                + " selection rule's choice marked");
         e.put("GET /api/suites/{name}/{version}/runs", "runs of the suite");
         e.put("GET /api/suites/{name}/{version}/plots?kind=last3|final", "the data behind the suite page's plots");
         e.put("GET /api/methods", "methods");
@@ -861,7 +903,7 @@ public final class Site {
             o = runsTable(store.runsOfSuite(s.id()), "runs", "Runs").json();
         } else {
             Boards.Board b = boards.board(s, kind(ctx));
-            o = (table.equals("leaderboard") ? leaderboardTable(b) : tasksTable(b)).json();
+            o = (table.equals("leaderboard") ? leaderboardTable(b) : table.equals("sweep") ? sweepTable(b) : tasksTable(b)).json();
             ObjectNode st = o.putObject("statistics");
             st.put("scoreKind", kindParam(b.kind()));
             st.put("score", Boards.kindText(b.kind()));
@@ -874,6 +916,9 @@ public final class Site {
             st.put("revision", b.revision());
             ArrayNode inc = o.putArray("notRanked");
             for (Boards.Entry e : b.incomplete()) inc.add(e.label());
+            o.set("selectionRule", b.rule() == null ? JsonNodeFactory.instance.nullNode() : Json.tree(b.rule()));
+            ArrayNode un = o.putArray("unresolved");
+            b.unresolved().forEach(un::add);
         }
         o.put("suite", s.id());
         json(ctx, o);

@@ -62,10 +62,10 @@ public final class Store implements AutoCloseable {
     /** A run with its full record text (and, for a reproduced submission, the text that was submitted). */
     public record StoredRun(RunRow row, String runJson, String submittedJson, String config) {}
 
-    /** One policy of one run: the headline numbers the statistics use. */
+    /** One policy of one run: the headline numbers the statistics use; {@code dataset} groups runs for the selection rule. */
     public record PolicyScore(long run, String task, String algorithm, String policy, String configHash, long seed,
                               String status, double finalSuccess, double last3Success, double bestSuccess,
-                              long parameterCount, double totalSeconds, double trainSeconds) {}
+                              long parameterCount, double totalSeconds, double trainSeconds, String dataset) {}
 
     /** One point of a learning curve: overall success of a policy at an evaluation step. */
     public record EvalPoint(long run, String task, String algorithm, String policy, String configHash, long seed,
@@ -395,7 +395,8 @@ public final class Store implements AutoCloseable {
     public List<PolicyScore> scores(String suite) throws SQLException {
         try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r.id, r.task, r.algorithm, ps.policy,"
                 + " r.config_hash, r.seed, r.status, ps.final_success, ps.last3_success, ps.best_success, r.parameter_count,"
-                + " r.total_seconds, r.train_seconds FROM policy_scores ps JOIN runs r ON r.id = ps.run WHERE r.suite = ?"
+                + " r.total_seconds, r.train_seconds, r.dataset_name FROM policy_scores ps JOIN runs r ON r.id = ps.run"
+                + " WHERE r.suite = ?"
                 + " ORDER BY r.algorithm, ps.policy, r.config_hash, r.task, r.seed")) {
             p.setString(1, suite);
             List<PolicyScore> out = new ArrayList<>();
@@ -403,10 +404,28 @@ public final class Store implements AutoCloseable {
                 while (rs.next()) {
                     out.add(new PolicyScore(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getLong(6), rs.getString(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10), rs.getLong(11),
-                            rs.getDouble(12), rs.getDouble(13)));
+                            rs.getDouble(12), rs.getDouble(13), rs.getString(14)));
                 }
             }
             return out;
+        }
+    }
+
+    /**
+     * A run's policies in its learner's order (its record's summary order), which the selection rule uses to break
+     * exact ties; the score tables hold no order, so this reads the record.
+     */
+    public List<String> policyOrder(long run) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT run_json FROM runs WHERE id = ?")) {
+            p.setLong(1, run);
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return List.of();
+                List<String> out = new ArrayList<>();
+                for (JsonNode s : Json.mapper().readTree(rs.getString(1)).path("summary")) out.add(s.path("policy").asText());
+                return out;
+            } catch (java.io.IOException e) {
+                throw new SQLException("stored record of run " + run + " is unreadable: " + e.getMessage(), e);
+            }
         }
     }
 

@@ -86,8 +86,10 @@ class BrowserTest {
     @Order(1)
     void suitePageRendersItsTablesAndPlots() throws Exception {
         load("/suites/quickstart/1");
-        assertEquals(4, browser.eval("document.querySelectorAll('#table-leaderboard tbody tr').length").asInt());
-        assertEquals(8, browser.eval("document.querySelectorAll('#table-tasks tbody tr').length").asInt());
+        // no selection rule in quickstart: flow-bc is the only entry, qgf's weights are sweep rows
+        assertEquals(1, browser.eval("document.querySelectorAll('#table-leaderboard tbody tr').length").asInt());
+        assertEquals(2, browser.eval("document.querySelectorAll('#table-tasks tbody tr').length").asInt());
+        assertEquals(3, browser.eval("document.querySelectorAll('#table-sweep tbody tr').length").asInt());
         assertEquals(12, browser.eval("document.querySelectorAll('#table-runs tbody tr').length").asInt());
         JsonNode plots = browser.eval("Array.from(document.querySelectorAll('div.plot')).map(p => {"
                 + " const c = p.querySelector('canvas'); const r = c ? c.getBoundingClientRect() : null;"

@@ -78,7 +78,24 @@ final class Fixtures {
      */
     static RunRecord run(String algorithm, String task, long seed, Map<String, Double> policies, ObjectNode config,
                          long params, double seconds) {
-        Suite suite = quickstart();
+        return run(quickstart(), algorithm, task, seed, policies, config, params, seconds);
+    }
+
+    /**
+     * A suite like quickstart (same tasks, datasets and protocol) with a declared selection rule: report seeds 0..2,
+     * selection seeds 100 and 101, FINAL score, one choice per dataset; covers every algorithm.
+     */
+    static Suite selectionSuite() {
+        Suite q = quickstart();
+        return new Suite("qgf-selection", 1, "quickstart with a declared selection rule (tests)", q.datasets(), q.tasks(),
+                List.of(new Suite.AlgorithmEntry("flow-bc", "cpu", Map.of()), new Suite.AlgorithmEntry("qgf", "cpu", Map.of())),
+                List.of(0L, 1L, 2L), q.protocol(), new Suite.Selection(List.of(100L, 101L),
+                        flowbench.harness.protocol.PolicySelection.Score.FINAL, "dataset"));
+    }
+
+    /** A run record of {@code suite} (its protocol, quickstart's task-level fields). */
+    static RunRecord run(Suite suite, String algorithm, String task, long seed, Map<String, Double> policies, ObjectNode config,
+                         long params, double seconds) {
         Protocol protocol = suite.runProtocol();
         boolean single = task.equals(SINGLE);
         List<Integer> taskIds = single ? List.of(1) : List.of(1, 2, 3, 4, 5);

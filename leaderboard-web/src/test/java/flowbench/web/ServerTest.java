@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flowbench.harness.io.Json;
 import flowbench.harness.protocol.RunRecord;
+import flowbench.harness.report.Sweeps;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -76,10 +77,15 @@ class ServerTest {
         assertTrue(b.contains("Suite quickstart&#47;1"), "title");
         assertTrue(b.contains("50,000 reps, seed 0"), "headline bootstrap reps and seed are stated");
         assertTrue(b.contains("mean overall success of the last 3 evaluations"), "the score kind is stated");
-        // four ranked entries: flow-bc and the three guidance weights of qgf, with intervals
-        for (String m : List.of(">flow-bc<", ">qgf[qgf(w=0.01)]<", ">qgf[qgf(w=0.02)]<", ">qgf[qgf(w=0.05)]<")) {
-            assertTrue(b.contains(m), m);
+        // quickstart declares no selection rule: flow-bc is the only entry; qgf's three weights are a sweep, listed in
+        // the sweep table (labelled) and never ranked, so no reader or ranking can take the best weight
+        String leaderboard = b.substring(b.indexOf("id=\"table-leaderboard\""), b.indexOf("</table>", b.indexOf("id=\"table-leaderboard\"")));
+        assertTrue(leaderboard.contains(">flow-bc<") && !leaderboard.contains("qgf"), leaderboard);
+        String sweep = b.substring(b.indexOf("id=\"table-sweep\""), b.indexOf("</table>", b.indexOf("id=\"table-sweep\"")));
+        for (String m : List.of(">qgf[qgf(w=0.01)]<", ">qgf[qgf(w=0.02)]<", ">qgf[qgf(w=0.05)]<", Sweeps.NO_RULE)) {
+            assertTrue(sweep.contains(m), m);
         }
+        assertTrue(b.contains("none declared: swept policy families"), "the suite facts say there is no rule");
         assertTrue(b.matches("(?s).*<td class=\"num\">0\\.\\d{3} \\[0\\.\\d{3}, 0\\.\\d{3}\\]</td>.*"), "an IQM with its CI");
         for (String plot : List.of("\"curve-" + Fixtures.SINGLE + "\"", "\"profile\"", "\"guidance\"", "\"scaling\"", "\"compute\"")) {
             assertTrue(b.contains(plot), plot);
@@ -100,16 +106,22 @@ class ServerTest {
         assertEquals(200, c.statusCode());
         assertTrue(c.headers().firstValue("Content-Disposition").orElse("").contains("quickstart-1-leaderboard.csv"));
         List<CSVRecord> rows = csv(c.body());
-        assertEquals(4, rows.size());
-        assertEquals("qgf[qgf(w=0.02)]", rows.get(0).get("method"), "qgf(w=0.02) has the highest success probability");
+        assertEquals(1, rows.size(), "only flow-bc: the unruled qgf sweep is not a method");
+        assertEquals("flow-bc", rows.get(0).get("method"));
         double iqm = Double.parseDouble(rows.get(0).get("IQM"));
         assertTrue(Double.parseDouble(rows.get(0).get("IQM 95% low")) <= iqm && iqm <= Double.parseDouble(rows.get(0).get("IQM 95% high")));
         JsonNode j = Json.mapper().readTree(http.get("/suites/quickstart/1/download/leaderboard/json").body());
-        assertEquals(4, j.get("rows").size());
+        assertEquals(1, j.get("rows").size());
         assertEquals(iqm, j.get("rows").get(0).get("IQM").doubleValue(), 1e-12);
 
         List<CSVRecord> tasks = csv(http.get("/suites/quickstart/1/download/tasks/csv?kind=final").body());
-        assertEquals(8, tasks.size(), "4 entries x 2 tasks");
+        assertEquals(2, tasks.size(), "1 entry x 2 tasks");
+        List<CSVRecord> sweep = csv(http.get("/suites/quickstart/1/download/sweep/csv?kind=final").body());
+        assertEquals(3, sweep.size(), "3 candidates x 1 environment, one role");
+        for (CSVRecord r : sweep) {
+            assertEquals(List.of(Sweeps.NO_RULE, Sweeps.ROLE_NO_RULE, "6", "false"),
+                    List.of(r.get("status"), r.get("role"), r.get("runs"), r.get("chosen")), r.toString());
+        }
         List<CSVRecord> runs = csv(http.get("/suites/quickstart/1/download/runs/csv").body());
         assertEquals(12, runs.size());
         assertEquals(12, Json.mapper().readTree(http.get("/suites/quickstart/1/download/runs/json").body()).get("rows").size());
@@ -154,7 +166,9 @@ class ServerTest {
         assertEquals(50_000, lb.get("statistics").get("headlineReps").intValue());
         assertEquals(0, lb.get("statistics").get("seed").intValue());
         assertEquals("last3", lb.get("statistics").get("scoreKind").textValue());
-        assertEquals(4, lb.get("rows").size());
+        assertEquals(1, lb.get("rows").size());
+        assertTrue(lb.get("selectionRule").isNull());
+        assertEquals(3, Json.mapper().readTree(http.get("/api/suites/quickstart/1/sweep").body()).get("rows").size());
         JsonNode fin = Json.mapper().readTree(http.get("/api/suites/quickstart/1/leaderboard?kind=final").body());
         assertNotEquals(lb.get("rows").get(0).get("IQM").doubleValue(), fin.get("rows").get(0).get("IQM").doubleValue());
         JsonNode plots = Json.mapper().readTree(http.get("/api/suites/quickstart/1/plots").body());
@@ -209,7 +223,7 @@ class ServerTest {
         assertEquals("submitted", Json.mapper().readTree(http.get("/api/runs/" + id).body()).get("status").textValue());
         // the cached statistics were recomputed for the new revision
         JsonNode lb = Json.mapper().readTree(http.get("/api/suites/quickstart/1/leaderboard").body());
-        assertEquals(5, lb.get("rows").size());
+        assertEquals(2, lb.get("rows").size());
         boolean found = false;
         for (JsonNode row : lb.get("rows")) {
             if (row.get("method").textValue().equals("new-flow")) {

@@ -25,6 +25,9 @@ import java.util.concurrent.Callable;
                 + "a Markdown summary and plots (PNG and SVG) under <out>/<suite name>/<suite version>/.", ""},
         footer = {"", "Every complete run.json under --results is read; incomplete runs are skipped with a warning, an invalid "
                 + "run.json is an error. Intervals are seeded: the same results and options give the same files.",
+                "", "Swept policy families (policies family(param=value) of one learner, e.g. QGF's qgf(w=...)) are reported "
+                + "by the suite's declared selection rule: one row per family, its candidate chosen on the selection seeds, "
+                + "scored on the report seeds; every candidate goes to sweep.csv. Without a rule they appear only there.",
                 "", "Example:", "  flowbench report --results runs/quickstart"})
 final class ReportCommand implements Callable<Integer> {
     @Spec
@@ -41,6 +44,11 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--suite", paramLabel = "NAME/VERSION",
             description = "Only this suite, e.g. quickstart/1 (default: every suite found).")
     String suite;
+
+    @Option(names = "--suite-file", paramLabel = "FILE",
+            description = "Suite definition JSON whose selection rule applies to its runs (repeatable; default: the shipped "
+                    + "suite of the runs' name and version, else the summary.json that 'flowbench suite run' wrote).")
+    List<Path> suiteFiles = new java.util.ArrayList<>();
 
     @Option(names = "--score", paramLabel = "KIND", defaultValue = "final", converter = ScoreKindConverter.class,
             description = "Per-run score: final (final evaluation) or last3 (mean of the last 3 evaluations) (default: ${DEFAULT-VALUE}).")
@@ -77,6 +85,14 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Report.Options options = new Report.Options(score, reps, auxReps, confidence, seed);
         ResultSet rs = ResultSet.load(results);
+        if (!suiteFiles.isEmpty()) {
+            List<flowbench.harness.protocol.Suite> defs = new java.util.ArrayList<>();
+            for (Path f : suiteFiles) {
+                if (!java.nio.file.Files.isRegularFile(f)) throw new IllegalArgumentException("--suite-file " + f + ": no such file");
+                defs.add(flowbench.harness.protocol.SuiteRunner.load(f.toString()));
+            }
+            rs = rs.withDefinitions(defs);
+        }
         PrintWriter err = spec.commandLine().getErr();
         for (String w : rs.warnings()) err.println("warning: " + w);
         err.flush();

@@ -74,14 +74,16 @@ final class SuiteCommand implements Runnable {
             ProgressListener progress = parent.main.context.progress().get();
             PrintStream log = WriterOutputStream.printStream(spec.commandLine().getErr(),
                     () -> { if (progress instanceof ProgressBar bar) bar.finishLine(); });
-            log.printf(Locale.ROOT, "suite %s v%d: %d runs (%d tasks x %d algorithms x %d seeds), results in %s%n",
-                    s.name(), s.version(), s.runCount(), s.tasks().size(), s.algorithms().size(), s.seeds().size(), outDir);
+            log.printf(Locale.ROOT, "suite %s v%d: %d runs (%d tasks x %d algorithms x %d seeds%s), results in %s%n",
+                    s.name(), s.version(), s.runCount(), s.tasks().size(), s.algorithms().size(), s.seeds().size(),
+                    s.selection() == null ? "" : ", plus selection seeds " + s.selection().seedText() + " of the rule's algorithms",
+                    outDir);
             RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log);
             long t0 = System.nanoTime();
             List<RunRecord> records = new SuiteRunner(registry, parent.main.context.datasetLoader()).run(s, dataDir, outDir, options);
             if (progress instanceof ProgressBar bar) bar.finishLine();
             PrintWriter o = spec.commandLine().getOut();
-            o.print(SuiteRunner.markdown(s, SuiteRunner.summarize(records)));
+            o.print(SuiteRunner.markdown(s, SuiteRunner.summarize(s, records)));
             o.printf(Locale.ROOT, "%nsuite finished in %.1fs; summary: %s%n", (System.nanoTime() - t0) / 1e9,
                     outDir.resolve("summary.md"));
             o.flush();

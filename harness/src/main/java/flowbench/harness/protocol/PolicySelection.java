@@ -1,6 +1,7 @@
 package flowbench.harness.protocol;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,6 +32,11 @@ import java.util.function.Function;
  * evaluated once on the final checkpoint) or {@link RunRecord.PolicySummary#lastNSuccess()} ({@link Score#LAST_N}).
  * Every input problem (incomplete run, seed in both splits, duplicate run, mixed configurations, missing policy) is an
  * error that names the run, never a silent skip.
+ *
+ * <p>The rule is applied to {@link Observation}s, so that run records ({@link #select}) and the leaderboard's
+ * database rows ({@link #choose}) go through the same code. Where the rule is applied: {@code flowbench report}
+ * ({@code flowbench.harness.report.Sweeps}) and the leaderboard, with the rule declared in the suite
+ * ({@link Suite.Selection}).
  */
 public final class PolicySelection {
     private PolicySelection() {}
@@ -69,6 +75,27 @@ public final class PolicySelection {
         }
     }
 
+    /**
+     * A run as the rule reads it.
+     *
+     * @param ref        where the run comes from, named in errors (a run.json path, a leaderboard run); may be null
+     * @param runId      the harness run id
+     * @param configHash the config hash (null: not compared)
+     * @param group      the run's group key
+     * @param status     the record's status; anything but "complete" is an error
+     * @param scores     policy to score, in the learner's order (the order breaks exact ties)
+     */
+    public record Observation(String ref, String runId, String algorithm, String configHash, String task, String group,
+                              long seed, String status, Map<String, Double> scores) {
+        public Observation {
+            scores = scores == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(scores));
+        }
+
+        public String describe() {
+            return "run " + runId + " (" + algorithm + ", task " + task + ", seed " + seed + ")" + (ref == null ? "" : " at " + ref);
+        }
+    }
+
     /** The family of a policy name: the part before "(", or the whole name ("qgf(w=0.01)" → "qgf"). */
     public static String familyOf(String policy) {
         int i = policy.indexOf('(');
@@ -82,7 +109,7 @@ public final class PolicySelection {
     }
 
     /**
-     * Applies the rule to every group.
+     * Applies the rule to every group, reading each run's {@link RunRecord#summary()}.
      *
      * @param family  policy family whose members are compared ("qgf" compares "qgf(w=...)", not "qgf-jacobian(...)")
      * @param groupOf group key of a run
@@ -90,124 +117,158 @@ public final class PolicySelection {
      */
     public static Map<String, Choice> select(String family, List<RunRecord> selectionRuns, List<RunRecord> reportRuns,
                                              Score score, Function<RunRecord, String> groupOf) {
+        return choose(family, observe(selectionRuns, "selection", score, groupOf), observe(reportRuns, "report", score, groupOf));
+    }
+
+    private static List<Observation> observe(List<RunRecord> runs, String role, Score score,
+                                             Function<RunRecord, String> groupOf) {
+        List<Observation> out = new ArrayList<>();
+        for (RunRecord r : runs) {
+            if (r == null) throw new IllegalArgumentException(role + " run list holds null");
+            if (r.identity() == null) throw new IllegalArgumentException(role + " run record without field 'identity'");
+            if (r.complete() && (r.summary() == null || r.summary().isEmpty())) {
+                throw new IllegalArgumentException(describe(r) + " (" + role + "): field 'summary' is missing or empty");
+            }
+            Map<String, Double> scores = new LinkedHashMap<>();
+            if (r.summary() != null) for (RunRecord.PolicySummary s : r.summary()) scores.put(s.policy(), score.of(s));
+            RunRecord.Identity id = r.identity();
+            String g = groupOf.apply(r);
+            if (g == null) throw new IllegalArgumentException(describe(r) + ": group key is null");
+            out.add(new Observation(null, id.runId(), id.algorithm(), r.configHash(), id.task(), g, id.seed(), r.status(), scores));
+        }
+        return out;
+    }
+
+    /**
+     * The rule on observations: {@code selection} and {@code report} runs with disjoint seeds, every run complete.
+     *
+     * @return choices by group, in group-name order
+     */
+    public static Map<String, Choice> choose(String family, List<Observation> selectionRuns, List<Observation> reportRuns) {
         if (family == null || family.isEmpty()) throw new IllegalArgumentException("policy family must be non-empty");
         if (selectionRuns.isEmpty()) throw new IllegalArgumentException("no selection runs given");
         if (reportRuns.isEmpty()) throw new IllegalArgumentException("no report runs given");
-        for (RunRecord r : selectionRuns) check(r, "selection");
-        for (RunRecord r : reportRuns) check(r, "report");
+        for (Observation r : selectionRuns) check(r, "selection");
+        for (Observation r : reportRuns) check(r, "report");
         checkDisjointAndUnique(selectionRuns, reportRuns);
 
-        Map<String, List<RunRecord>> sel = group(selectionRuns, groupOf);
-        Map<String, List<RunRecord>> rep = group(reportRuns, groupOf);
+        Map<String, List<Observation>> sel = group(selectionRuns);
+        Map<String, List<Observation>> rep = group(reportRuns);
         for (String g : rep.keySet()) {
             if (!sel.containsKey(g)) {
                 throw new IllegalArgumentException("group '" + g + "' has report runs but no selection run");
             }
         }
         Map<String, Choice> out = new LinkedHashMap<>();
-        for (Map.Entry<String, List<RunRecord>> e : sel.entrySet()) {
+        for (Map.Entry<String, List<Observation>> e : sel.entrySet()) {
             String g = e.getKey();
-            List<RunRecord> reportGroup = rep.get(g);
+            List<Observation> reportGroup = rep.get(g);
             if (reportGroup == null) throw new IllegalArgumentException("group '" + g + "' has selection runs but no report run");
-            out.put(g, choose(g, family, e.getValue(), reportGroup, score));
+            out.put(g, choose(g, family, e.getValue(), reportGroup));
         }
         return out;
     }
 
-    private static Choice choose(String group, String family, List<RunRecord> sel, List<RunRecord> rep, Score score) {
+    /** The candidates of {@code family} among a run's policies, in its order. */
+    public static List<String> candidates(String family, Iterable<String> policies) {
+        List<String> out = new ArrayList<>();
+        for (String p : policies) if (p.equals(family) || familyOf(p).equals(family)) out.add(p);
+        return out;
+    }
+
+    private static Choice choose(String group, String family, List<Observation> sel, List<Observation> rep) {
         checkSameConfiguration(group, sel, rep);
-        List<String> candidates = new ArrayList<>();
-        for (RunRecord.PolicySummary s : sel.get(0).summary()) {
-            if (s.policy().equals(family) || familyOf(s.policy()).equals(family)) candidates.add(s.policy());
-        }
+        List<String> candidates = candidates(family, sel.get(0).scores().keySet());
         if (candidates.isEmpty()) {
-            throw new IllegalArgumentException(describe(sel.get(0)) + " has no policy of family '" + family + "'; it has "
-                    + sel.get(0).summary().stream().map(RunRecord.PolicySummary::policy).toList());
+            throw new IllegalArgumentException(sel.get(0).describe() + " has no policy of family '" + family + "'; it has "
+                    + List.copyOf(sel.get(0).scores().keySet()));
         }
         List<Candidate> scored = new ArrayList<>();
         Candidate best = null;
         for (String c : candidates) {
             double sum = 0;
-            for (RunRecord r : sel) sum += score.of(summaryOf(r, c));
+            for (Observation r : sel) sum += scoreOf(r, c);
             Candidate cand = new Candidate(c, sum / sel.size(), sel.size());
             scored.add(cand);
             // strict: an exact tie keeps the earlier candidate
             if (best == null || cand.selectionMean() > best.selectionMean()) best = cand;
         }
-        List<RunRecord> ordered = new ArrayList<>(rep);
+        List<Observation> ordered = new ArrayList<>(rep);
         ordered.sort((a, b) -> {
-            int t = a.identity().task().compareTo(b.identity().task());
-            return t != 0 ? t : Long.compare(a.identity().seed(), b.identity().seed());
+            int t = a.task().compareTo(b.task());
+            return t != 0 ? t : Long.compare(a.seed(), b.seed());
         });
         List<RunScore> report = new ArrayList<>();
         double sum = 0;
-        for (RunRecord r : ordered) {
-            double s = score.of(summaryOf(r, best.policy()));
-            report.add(new RunScore(r.identity().task(), r.identity().seed(), r.identity().runId(), s));
+        for (Observation r : ordered) {
+            double s = scoreOf(r, best.policy());
+            report.add(new RunScore(r.task(), r.seed(), r.runId(), s));
             sum += s;
         }
         return new Choice(group, family, best.policy(), best.selectionMean(), scored, report, sum / report.size());
     }
 
-    private static RunRecord.PolicySummary summaryOf(RunRecord r, String policy) {
-        for (RunRecord.PolicySummary s : r.summary()) if (s.policy().equals(policy)) return s;
-        throw new IllegalArgumentException(describe(r) + " has no summary for policy '" + policy
-                + "' (every run of a group must expose every candidate)");
+    private static double scoreOf(Observation r, String policy) {
+        Double s = r.scores().get(policy);
+        if (s == null) {
+            throw new IllegalArgumentException(r.describe() + " has no summary for policy '" + policy
+                    + "' (every run of a group must expose every candidate)");
+        }
+        if (!Double.isFinite(s)) throw new IllegalArgumentException(r.describe() + ": score of policy '" + policy + "' is " + s);
+        return s;
     }
 
-    private static void check(RunRecord r, String role) {
+    private static void check(Observation r, String role) {
         if (r == null) throw new IllegalArgumentException(role + " run list holds null");
-        if (r.identity() == null) throw new IllegalArgumentException(role + " run record without field 'identity'");
-        if (!r.complete()) {
-            throw new IllegalArgumentException(describe(r) + " (" + role + "): field 'status' is '" + r.status()
+        if (!RunRecord.COMPLETE.equals(r.status())) {
+            throw new IllegalArgumentException(r.describe() + " (" + role + "): field 'status' is '" + r.status()
                     + "'; expected '" + RunRecord.COMPLETE + "'");
         }
-        if (r.summary() == null || r.summary().isEmpty()) {
-            throw new IllegalArgumentException(describe(r) + " (" + role + "): field 'summary' is missing or empty");
+        if (r.scores().isEmpty()) {
+            throw new IllegalArgumentException(r.describe() + " (" + role + "): field 'summary' is missing or empty");
         }
     }
 
-    private static void checkDisjointAndUnique(List<RunRecord> sel, List<RunRecord> rep) {
+    private static void checkDisjointAndUnique(List<Observation> sel, List<Observation> rep) {
         Set<Long> selSeeds = new HashSet<>();
-        for (RunRecord r : sel) selSeeds.add(r.identity().seed());
-        for (RunRecord r : rep) {
-            if (selSeeds.contains(r.identity().seed())) {
-                throw new IllegalArgumentException("seed " + r.identity().seed() + " is used for selection and for report ("
-                        + describe(r) + "); the two seed sets must be disjoint");
+        for (Observation r : sel) selSeeds.add(r.seed());
+        for (Observation r : rep) {
+            if (selSeeds.contains(r.seed())) {
+                throw new IllegalArgumentException("seed " + r.seed() + " is used for selection and for report ("
+                        + r.describe() + "); the two seed sets must be disjoint");
             }
         }
-        Map<String, RunRecord> seen = new HashMap<>();
-        for (List<RunRecord> list : List.of(sel, rep)) {
-            for (RunRecord r : list) {
-                RunRecord prev = seen.put(r.identity().task() + "#" + r.identity().seed(), r);
+        Map<String, Observation> seen = new HashMap<>();
+        for (List<Observation> list : List.of(sel, rep)) {
+            for (Observation r : list) {
+                Observation prev = seen.put(r.task() + "#" + r.seed(), r);
                 if (prev != null) {
-                    throw new IllegalArgumentException("two runs for task " + r.identity().task() + " seed "
-                            + r.identity().seed() + ": " + describe(prev) + " and " + describe(r));
+                    throw new IllegalArgumentException("two runs for task " + r.task() + " seed " + r.seed() + ": "
+                            + prev.describe() + " and " + r.describe());
                 }
             }
         }
     }
 
-    private static void checkSameConfiguration(String group, List<RunRecord> sel, List<RunRecord> rep) {
-        RunRecord first = sel.get(0);
-        List<RunRecord> all = new ArrayList<>(sel);
+    private static void checkSameConfiguration(String group, List<Observation> sel, List<Observation> rep) {
+        Observation first = sel.get(0);
+        List<Observation> all = new ArrayList<>(sel);
         all.addAll(rep);
-        for (RunRecord r : all) {
-            if (!r.identity().algorithm().equals(first.identity().algorithm())
+        for (Observation r : all) {
+            if (!r.algorithm().equals(first.algorithm())
                     || (first.configHash() != null && !first.configHash().equals(r.configHash()))) {
-                throw new IllegalArgumentException("group '" + group + "' mixes configurations: " + describe(first)
-                        + " is " + first.identity().algorithm() + " config " + first.configHash() + ", " + describe(r)
-                        + " is " + r.identity().algorithm() + " config " + r.configHash());
+                throw new IllegalArgumentException("group '" + group + "' mixes configurations: " + first.describe()
+                        + " is " + first.algorithm() + " config " + first.configHash() + ", " + r.describe()
+                        + " is " + r.algorithm() + " config " + r.configHash());
             }
         }
     }
 
-    private static Map<String, List<RunRecord>> group(List<RunRecord> runs, Function<RunRecord, String> groupOf) {
-        Map<String, List<RunRecord>> m = new TreeMap<>();
-        for (RunRecord r : runs) {
-            String g = groupOf.apply(r);
-            if (g == null) throw new IllegalArgumentException(describe(r) + ": group key is null");
-            m.computeIfAbsent(g, k -> new ArrayList<>()).add(r);
+    private static Map<String, List<Observation>> group(List<Observation> runs) {
+        Map<String, List<Observation>> m = new TreeMap<>();
+        for (Observation r : runs) {
+            if (r.group() == null) throw new IllegalArgumentException(r.describe() + ": group key is null");
+            m.computeIfAbsent(r.group(), k -> new ArrayList<>()).add(r);
         }
         return m;
     }

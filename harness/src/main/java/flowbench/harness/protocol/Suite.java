@@ -1,7 +1,13 @@
 package flowbench.harness.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A versioned, frozen benchmark: datasets (with sizes, generation seeds and, once frozen, their SHA-256), tasks,
@@ -14,11 +20,15 @@ import java.util.Map;
  * @param datasets    datasets the tasks train on, generated when missing
  * @param tasks       task names
  * @param algorithms  algorithms with profile and config overrides
- * @param seeds       run seeds; every (task, algorithm) pair runs with each
+ * @param seeds       run seeds; every (task, algorithm) pair runs with each; these are the REPORT seeds
  * @param protocol    training and evaluation protocol (suite name and version are filled in from this record)
+ * @param selection   the declared rule that picks one candidate of every swept policy family (QGF's guidance weights,
+ *                    best-of-N's N) on separate seeds, or null when the suite declares none; left out of the JSON
+ *                    when null, so suites written before the field existed keep their canonical form
  */
 public record Suite(String name, int version, String description, List<DatasetEntry> datasets, List<String> tasks,
-                   List<AlgorithmEntry> algorithms, List<Long> seeds, ProtocolEntry protocol) {
+                   List<AlgorithmEntry> algorithms, List<Long> seeds, ProtocolEntry protocol,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) Selection selection) {
 
     public Suite {
         if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
@@ -31,6 +41,13 @@ public record Suite(String name, int version, String description, List<DatasetEn
         seeds = List.copyOf(require(seeds, "seeds"));
         if (protocol == null) throw new IllegalArgumentException("suite field 'protocol' is missing");
         description = description == null ? "" : description;
+        if (selection != null) selection.checkAgainst(seeds, algorithms);
+    }
+
+    /** A suite without a selection rule. */
+    public Suite(String name, int version, String description, List<DatasetEntry> datasets, List<String> tasks,
+                 List<AlgorithmEntry> algorithms, List<Long> seeds, ProtocolEntry protocol) {
+        this(name, version, description, datasets, tasks, algorithms, seeds, protocol, null);
     }
 
     private static <T> List<T> require(List<T> list, String field) {
@@ -56,14 +73,135 @@ public record Suite(String name, int version, String description, List<DatasetEn
     public record ProtocolEntry(long trainSteps, long evalEvery, boolean evalAtStart, int episodesPerTask,
                                 long checkpointEvery, long logEvery, long evalSeed) {}
 
+    /**
+     * The declared rule for swept policy families ({@link PolicySelection}): a learner exposing policies
+     * {@code family(param=value)} is reported as ONE method per family, the candidate with the best mean score over
+     * the selection runs of its group, scored on the report seeds only. Selection runs are ordinary runs (same
+     * protocol, same folders); only their seed tells their role, so a run record's suite version fixes it.
+     *
+     * @param selectionSeeds run seeds used only to choose; disjoint from the suite's {@code seeds}, never reported
+     * @param score          per-run score the choice compares: FINAL (default; test-time methods are evaluated once,
+     *                       on the final checkpoint) or LAST_N
+     * @param group          runs sharing one choice: "dataset" (default: the environment, so the single tasks of one
+     *                       OGBench environment share a weight, as qgf.md section 7 suggests), "task" or "suite"
+     * @param algorithms     algorithms the rule covers and that run the selection seeds; null: every algorithm of the
+     *                       suite (a swept family of an algorithm not listed is shown as a sweep, not as a method)
+     */
+    public record Selection(List<Long> selectionSeeds, PolicySelection.Score score, String group,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) List<String> algorithms) {
+        public static final String GROUP_DATASET = "dataset";
+        public static final String GROUP_TASK = "task";
+        public static final String GROUP_SUITE = "suite";
+        public static final List<String> GROUPS = List.of(GROUP_DATASET, GROUP_TASK, GROUP_SUITE);
+
+        public Selection {
+            if (selectionSeeds == null || selectionSeeds.isEmpty()) {
+                throw new IllegalArgumentException("suite field 'selection.selectionSeeds' is missing or empty; expected"
+                        + " a non-empty list of run seeds disjoint from 'seeds'");
+            }
+            Set<Long> seen = new HashSet<>();
+            for (Long s : selectionSeeds) {
+                if (s == null) throw new IllegalArgumentException("suite field 'selection.selectionSeeds' holds null; expected seeds");
+                if (!seen.add(s)) {
+                    throw new IllegalArgumentException("suite field 'selection.selectionSeeds' lists seed " + s
+                            + " twice; expected distinct seeds");
+                }
+            }
+            selectionSeeds = List.copyOf(selectionSeeds);
+            score = score == null ? PolicySelection.Score.FINAL : score;
+            group = group == null ? GROUP_DATASET : group;
+            if (!GROUPS.contains(group)) {
+                throw new IllegalArgumentException("suite field 'selection.group' is '" + group + "'; expected one of "
+                        + String.join(", ", GROUPS));
+            }
+            if (algorithms != null) {
+                if (algorithms.isEmpty()) {
+                    throw new IllegalArgumentException("suite field 'selection.algorithms' is empty; leave it out to"
+                            + " cover every algorithm, or list at least one");
+                }
+                algorithms = List.copyOf(new LinkedHashSet<>(algorithms));
+            }
+        }
+
+        public Selection(List<Long> selectionSeeds, PolicySelection.Score score, String group) {
+            this(selectionSeeds, score, group, null);
+        }
+
+        void checkAgainst(List<Long> seeds, List<AlgorithmEntry> suiteAlgorithms) {
+            for (Long s : selectionSeeds) {
+                if (seeds.contains(s)) {
+                    throw new IllegalArgumentException("suite field 'selection.selectionSeeds' shares seed " + s
+                            + " with field 'seeds'; expected disjoint sets (selection runs are never reported)");
+                }
+            }
+            if (algorithms != null) {
+                List<String> names = suiteAlgorithms.stream().map(AlgorithmEntry::name).toList();
+                for (String a : algorithms) {
+                    if (!names.contains(a)) {
+                        throw new IllegalArgumentException("suite field 'selection.algorithms' names '" + a
+                                + "'; expected algorithms of the suite " + names);
+                    }
+                }
+            }
+        }
+
+        /** Whether the rule covers {@code algorithm} (and the suite runs its selection seeds). */
+        public boolean covers(String algorithm) {
+            return algorithms == null || algorithms.contains(algorithm);
+        }
+
+        public boolean isSelectionSeed(long seed) {
+            return selectionSeeds.contains(seed);
+        }
+
+        /** "100–101" for two or more consecutive seeds, else "100, 105". */
+        public String seedText() {
+            List<Long> s = new ArrayList<>(selectionSeeds);
+            s.sort(null);
+            boolean consecutive = s.size() >= 2;
+            for (int i = 1; i < s.size(); i++) consecutive &= s.get(i) == s.get(i - 1) + 1;
+            if (consecutive) return s.get(0) + "–" + s.get(s.size() - 1);
+            StringBuilder b = new StringBuilder();
+            for (Long v : s) b.append(b.length() == 0 ? "" : ", ").append(v);
+            return b.toString();
+        }
+
+        /** One line for reports and pages. */
+        public String describe() {
+            return "each swept family (policies family(param=value) of one learner) is reported as the candidate with the"
+                    + " highest mean " + score + " score over the selection runs (seeds " + seedText() + ") of its "
+                    + group + (group.equals(GROUP_SUITE) ? "" : " (all its tasks)") + ", exact ties to the learner's"
+                    + " first candidate; that candidate is then scored on the report seeds only"
+                    + (algorithms == null ? "" : "; covers " + String.join(", ", algorithms));
+        }
+    }
+
     /** The protocol of every run of this suite. */
     public Protocol runProtocol() {
         return new Protocol(protocol.trainSteps(), protocol.evalEvery(), protocol.evalAtStart(), protocol.episodesPerTask(),
                 protocol.checkpointEvery(), protocol.logEvery(), protocol.evalSeed(), name, version);
     }
 
-    /** Number of runs: tasks x algorithms x seeds. */
+    /** The seeds {@code algorithm} runs with: the report seeds, then the selection seeds when the rule covers it. */
+    public List<Long> seedsOf(String algorithm) {
+        if (selection == null || !selection.covers(algorithm)) return seeds;
+        List<Long> out = new ArrayList<>(seeds);
+        out.addAll(selection.selectionSeeds());
+        return List.copyOf(out);
+    }
+
+    /** "selection" for a selection seed of a suite that declares a rule, else "report". */
+    public String roleOf(long seed) {
+        return selection != null && selection.isSelectionSeed(seed) ? ROLE_SELECTION : ROLE_REPORT;
+    }
+
+    public static final String ROLE_REPORT = "report";
+    public static final String ROLE_SELECTION = "selection";
+
+    /** Number of runs: tasks x (report seeds + selection seeds) per algorithm. */
     public int runCount() {
-        return tasks.size() * algorithms.size() * seeds.size();
+        int perTask = 0;
+        for (AlgorithmEntry a : algorithms) perTask += seedsOf(a.name()).size();
+        return tasks.size() * perTask;
     }
 }

@@ -21,6 +21,8 @@ import java.util.Map;
 /**
  * Runs a whole {@link Suite}: generates (or verifies) its datasets, runs every (task, algorithm, seed) with the
  * resumable {@link Runner} (complete runs are skipped), then writes {@code summary.md} and {@code summary.json}.
+ * A suite with a {@link Suite.Selection} rule also runs the selection seeds of the algorithms it covers: ordinary runs
+ * in the same folders, whose role ("selection" or "report") the summary records next to each row.
  */
 public final class SuiteRunner {
     /** Suites shipped with the harness, under {@code flowbench/harness/suites/<name>.json}. */
@@ -98,13 +100,16 @@ public final class SuiteRunner {
         }
     }
 
-    /** Every run spec of the suite, in execution order (task, then algorithm, then seed). */
+    /**
+     * Every run spec of the suite, in execution order (task, then algorithm, then its report seeds followed by its
+     * selection seeds, see {@link Suite#seedsOf}).
+     */
     public static List<RunSpec> specs(Suite suite, Path dataDir) {
         List<RunSpec> specs = new ArrayList<>();
         Protocol protocol = suite.runProtocol();
         for (String task : suite.tasks()) {
             for (Suite.AlgorithmEntry a : suite.algorithms()) {
-                for (long seed : suite.seeds()) {
+                for (long seed : suite.seedsOf(a.name())) {
                     specs.add(new RunSpec(a.name(), task, dataDir.toAbsolutePath().normalize().toString(), seed,
                             a.profile(), new LinkedHashMap<>(a.overrides()), protocol));
                 }
@@ -124,7 +129,8 @@ public final class SuiteRunner {
         Runner runner = new Runner(registry, loader);
         for (int i = 0; i < specs.size(); i++) {
             RunSpec s = specs.get(i);
-            log.printf(Locale.ROOT, "[%d/%d] %s  %s  seed %d%n", i + 1, specs.size(), s.task(), s.algorithm(), s.seed());
+            log.printf(Locale.ROOT, "[%d/%d] %s  %s  seed %d%s%n", i + 1, specs.size(), s.task(), s.algorithm(), s.seed(),
+                    suite.roleOf(s.seed()).equals(Suite.ROLE_SELECTION) ? " (selection)" : "");
             RunOutcome outcome = runner.run(s, outRoot, options);
             records.add(outcome.record());
         }
@@ -132,18 +138,29 @@ public final class SuiteRunner {
         return records;
     }
 
-    /** One row of the suite summary: a (task, algorithm, policy) over all seeds. */
-    public record SummaryRow(String task, String algorithm, String policy, List<Long> seeds, List<Double> finalSuccess,
-                             double meanFinalSuccess, double stdFinalSuccess, double meanLastNSuccess,
-                             Map<Integer, Double> perTaskFinalSuccess, double meanStepsPerSecond, double meanWallSeconds,
-                             long trainSteps) {}
+    /**
+     * One row of the suite summary: a (task, algorithm, policy, role) over its seeds.
+     *
+     * @param role "report" (the suite's seeds) or "selection" (its rule's selection seeds, never reported)
+     */
+    public record SummaryRow(String task, String algorithm, String policy, String role, List<Long> seeds,
+                             List<Double> finalSuccess, double meanFinalSuccess, double stdFinalSuccess,
+                             double meanLastNSuccess, Map<Integer, Double> perTaskFinalSuccess, double meanStepsPerSecond,
+                             double meanWallSeconds, long trainSteps) {}
 
+    /** Rows of runs without a selection rule: every run is a report run. */
     public static List<SummaryRow> summarize(List<RunRecord> records) {
+        return summarize(null, records);
+    }
+
+    /** Rows per (task, algorithm, policy, role); the role of a run is its seed's under {@code suite}'s rule. */
+    public static List<SummaryRow> summarize(Suite suite, List<RunRecord> records) {
         Map<String, List<RunRecord>> groups = new LinkedHashMap<>();
         for (RunRecord r : records) {
+            String role = suite == null ? Suite.ROLE_REPORT : suite.roleOf(r.identity().seed());
             for (RunRecord.PolicySummary p : r.summary()) {
-                groups.computeIfAbsent(r.identity().task() + "\u0000" + r.identity().algorithm() + "\u0000" + p.policy(),
-                        k -> new ArrayList<>()).add(r);
+                groups.computeIfAbsent(r.identity().task() + "\u0000" + r.identity().algorithm() + "\u0000" + p.policy()
+                        + "\u0000" + role, k -> new ArrayList<>()).add(r);
             }
         }
         List<SummaryRow> rows = new ArrayList<>();
@@ -173,8 +190,8 @@ public final class SuiteRunner {
             for (double f : finals) var += (f - mean) * (f - mean);
             double std = n > 1 ? Math.sqrt(var / (n - 1)) : 0;
             perTask.replaceAll((k, v) -> v / n);
-            rows.add(new SummaryRow(key[0], key[1], policy, seeds, finals, mean, std, lastN / n, perTask, sps / n, wall / n,
-                    g.getValue().get(0).protocol().trainSteps()));
+            rows.add(new SummaryRow(key[0], key[1], policy, key[3], seeds, finals, mean, std, lastN / n, perTask, sps / n,
+                    wall / n, g.getValue().get(0).protocol().trainSteps()));
         }
         return rows;
     }
@@ -186,23 +203,34 @@ public final class SuiteRunner {
         b.append("Success = final-step success of each episode, averaged over episodes and evaluation tasks; ")
                 .append("\"final\" is the last evaluation, mean ± sample std over seeds; \"last-3\" averages the last ")
                 .append("three evaluations (OGBench papers' convention). Per-task columns: final evaluation, mean over seeds.\n\n");
-        b.append("| task | algorithm | policy | seeds | final success | last-3 | per evaluation task | steps | steps/s | wall s/run |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        Suite.Selection rule = suite.selection();
+        if (rule != null) {
+            // the summary lists every policy of every run; the method numbers are the report's, where the rule applies
+            b.append("Selection rule: ").append(rule.describe()).append(". Rows with role \"selection\" exist only to ")
+                    .append("choose and are never reported; rows of swept candidates are raw per-policy numbers, not ")
+                    .append("method results: `flowbench report` applies the rule.\n\n");
+            b.append("| task | algorithm | policy | role | seeds | final success | last-3 | per evaluation task | steps | steps/s | wall s/run |\n");
+            b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        } else {
+            b.append("| task | algorithm | policy | seeds | final success | last-3 | per evaluation task | steps | steps/s | wall s/run |\n");
+            b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        }
         for (SummaryRow r : rows) {
             StringBuilder per = new StringBuilder();
             for (Map.Entry<Integer, Double> e : r.perTaskFinalSuccess().entrySet()) {
                 if (per.length() > 0) per.append(", ");
                 per.append(String.format(Locale.ROOT, "t%d %.2f", e.getKey(), e.getValue()));
             }
-            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.3f ± %.3f | %.3f | %s | %d | %.0f | %.0f |%n",
-                    r.task(), r.algorithm(), r.policy(), r.seeds().size(), r.meanFinalSuccess(), r.stdFinalSuccess(),
-                    r.meanLastNSuccess(), per, r.trainSteps(), r.meanStepsPerSecond(), r.meanWallSeconds()));
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s%d | %.3f ± %.3f | %.3f | %s | %d | %.0f | %.0f |%n",
+                    r.task(), r.algorithm(), r.policy(), rule != null ? r.role() + " | " : "", r.seeds().size(),
+                    r.meanFinalSuccess(), r.stdFinalSuccess(), r.meanLastNSuccess(), per, r.trainSteps(),
+                    r.meanStepsPerSecond(), r.meanWallSeconds()));
         }
         return b.toString();
     }
 
     public static void writeSummary(Suite suite, List<RunRecord> records, Path outRoot) throws IOException {
-        List<SummaryRow> rows = summarize(records);
+        List<SummaryRow> rows = summarize(suite, records);
         Files.createDirectories(outRoot);
         AtomicFiles.writeString(outRoot.resolve("summary.md"), markdown(suite, rows));
         Map<String, Object> doc = new LinkedHashMap<>();

@@ -233,6 +233,18 @@ final class Charts {
         return new WeightScale(a, pos);
     }
 
+    /** A dashed vertical line at {@code x} with a label: the weight the selection rule chose. */
+    static void markChosen(JFreeChart chart, double x, String label) {
+        org.jfree.chart.plot.ValueMarker m = new org.jfree.chart.plot.ValueMarker(x, Color.DARK_GRAY,
+                new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        m.setLabel(label);
+        m.setLabelFont(SUBTITLE);
+        m.setLabelBackgroundColor(new Color(255, 255, 255, 210));
+        m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+        m.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.TOP_LEFT);
+        ((XYPlot) chart.getPlot()).addDomainMarker(m);
+    }
+
     private static void style(XYPlot plot) {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(GRID);

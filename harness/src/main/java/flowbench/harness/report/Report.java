@@ -1,6 +1,7 @@
 package flowbench.harness.report;
 
 import flowbench.harness.io.AtomicFiles;
+import flowbench.harness.protocol.Suite;
 import flowbench.harness.stats.Interval;
 import flowbench.harness.stats.Metric;
 import flowbench.harness.stats.PerformanceProfile;
@@ -74,12 +75,21 @@ public final class Report {
     /** A curve: x values and an interval per x. */
     public record Curve(String series, double[] x, int[] runs, Interval[] y) {}
 
-    /** Guidance-weight curves of one learner's policy family, e.g. algorithm qgf, policies qgf(w=...). */
-    public record Guidance(String algorithm, String family, Map<String, String> policyByWeight, List<Curve> curves) {}
+    /**
+     * Guidance-weight curves of one learner's swept family, e.g. algorithm qgf, policies qgf(w=...): every candidate,
+     * per task and over all tasks on the report seeds (all seeds when no rule covers the family), and over all tasks
+     * on the selection seeds.
+     *
+     * @param roles  per curve (same order): the role of the runs it averages ("report", "selection", "no rule")
+     * @param chosen group to the weight the suite's rule chose there (empty without a rule)
+     */
+    public record Guidance(String algorithm, String family, Map<String, String> policyByWeight, List<Curve> curves,
+                           List<String> roles, Map<String, Double> chosen) {}
 
     private final String suite;
     private final Options options;
     private final ResultSet results;
+    private final Sweeps sweeps;
     private final List<ResultSet.RunScore> runScores;
     private final List<ScoreSet> scores;
     private final Map<String, Map<Metric, Interval>> aggregates = new LinkedHashMap<>();
@@ -97,8 +107,9 @@ public final class Report {
         this.results = results;
         this.suite = suite;
         this.options = o;
-        this.runScores = results.runScores(suite, o.score());
-        this.scores = results.scores(suite, o.score());
+        this.sweeps = results.sweeps(suite, o.score());
+        this.runScores = results.runScores(suite, o.score(), sweeps);
+        this.scores = ResultSet.scores(runScores);
         StratifiedBootstrap headline = new StratifiedBootstrap(o.reps(), o.confidence(), o.seed());
         for (ScoreSet s : scores) {
             aggregates.put(s.method(), headline.intervals(s.runsByTask()));
@@ -145,7 +156,7 @@ public final class Report {
     private void computeLearningCurves() {
         // method -> task -> step -> scores over seeds
         Map<String, Map<String, TreeMap<Long, List<Double>>>> data = new TreeMap<>();
-        for (ResultSet.CurvePoint p : results.curves(suite)) {
+        for (ResultSet.CurvePoint p : results.curves(suite, runScores)) {
             data.computeIfAbsent(p.method(), k -> new TreeMap<>()).computeIfAbsent(p.task(), k -> new TreeMap<>())
                     .computeIfAbsent(p.step(), k -> new ArrayList<>()).add(p.success());
         }
@@ -191,43 +202,78 @@ public final class Report {
     }
 
     private void computeGuidance() {
-        // (algorithm, family) -> weight -> method key
-        Map<String, TreeMap<Double, String[]>> families = new TreeMap<>();
-        for (Map.Entry<String, String[]> m : results.methods(suite).entrySet()) {
-            Matcher w = WEIGHTED.matcher(m.getValue()[1]);
-            if (!w.matches() || m.getKey().equals(m.getValue()[0])) continue; // needs several policies of one learner
-            families.computeIfAbsent(m.getValue()[0] + "\u0000" + w.group(1), k -> new TreeMap<>())
-                    .put(Double.parseDouble(w.group(2)), new String[] {m.getKey(), m.getValue()[1]});
-        }
-        Map<String, ScoreSet> byMethod = new LinkedHashMap<>();
-        for (ScoreSet s : scores) byMethod.put(s.method(), s);
         StratifiedBootstrap aux = new StratifiedBootstrap(options.auxReps(), options.confidence(), options.seed());
-        for (Map.Entry<String, TreeMap<Double, String[]>> f : families.entrySet()) {
-            if (f.getValue().size() < 2) continue;
-            String[] key = f.getKey().split("\u0000", 2);
+        for (Sweeps.Family f : sweeps.families()) {
+            // weight -> policy; every candidate must carry a weight ("qgf(w=0.01)"), else the family has no w axis
+            TreeMap<Double, String> weights = new TreeMap<>();
+            for (String c : f.candidates()) {
+                Matcher w = WEIGHTED.matcher(c);
+                if (w.matches()) weights.put(Double.parseDouble(w.group(2)), c);
+            }
+            if (weights.size() < 2 || weights.size() != f.candidates().size()) continue;
+            Map<String, Double> weightOf = new LinkedHashMap<>();
             Map<String, String> policyByWeight = new LinkedHashMap<>();
-            TreeSet<String> tasks = new TreeSet<>();
-            for (Map.Entry<Double, String[]> w : f.getValue().entrySet()) {
-                policyByWeight.put(fmtWeight(w.getKey()), w.getValue()[1]);
-                tasks.addAll(byMethod.get(w.getValue()[0]).runsByTask().keySet());
+            weights.forEach((w, p) -> {
+                weightOf.put(p, w);
+                policyByWeight.put(fmtWeight(w), p);
+            });
+            // role -> task -> weight -> scores over seeds
+            Map<String, Map<String, TreeMap<Double, List<Double>>>> data = new TreeMap<>();
+            for (Sweeps.Point pt : sweeps.points()) {
+                if (pt.family() != f) continue;
+                data.computeIfAbsent(pt.role(), k -> new TreeMap<>()).computeIfAbsent(pt.run().task(), k -> new TreeMap<>())
+                        .computeIfAbsent(weightOf.get(pt.policy()), k -> new ArrayList<>()).add(pt.score());
             }
             List<Curve> curves = new ArrayList<>();
-            if (tasks.size() > 1) curves.add(guidanceCurve(ALL_TASKS_MEAN, f.getValue(), byMethod, null, aux));
-            for (String t : tasks) curves.add(guidanceCurve(t, f.getValue(), byMethod, t, aux));
-            guidance.add(new Guidance(key[0], key[1], policyByWeight, curves));
+            List<String> roles = new ArrayList<>();
+            String main = f.ruled() ? Suite.ROLE_REPORT : Sweeps.ROLE_NO_RULE;
+            Map<String, TreeMap<Double, List<Double>>> mainData = data.getOrDefault(main, Map.of());
+            if (mainData.size() > 1) {
+                curves.add(guidanceCurve(ALL_TASKS_MEAN + seedsLabel(main), mainData, null, aux));
+                roles.add(main);
+            }
+            Map<String, TreeMap<Double, List<Double>>> selData = data.get(Suite.ROLE_SELECTION);
+            if (selData != null && f.ruled()) {
+                curves.add(guidanceCurve(ALL_TASKS_MEAN + seedsLabel(Suite.ROLE_SELECTION), selData, null, aux));
+                roles.add(Suite.ROLE_SELECTION);
+            }
+            for (String t : mainData.keySet()) {
+                curves.add(guidanceCurve(t, mainData, t, aux));
+                roles.add(main);
+            }
+            Map<String, Double> chosen = new TreeMap<>();
+            for (Sweeps.GroupChoice c : sweeps.choicesOf(f).values()) chosen.put(c.group(), weightOf.get(c.choice().policy()));
+            guidance.add(new Guidance(f.algorithm(), f.family(), policyByWeight, curves, roles, chosen));
         }
     }
 
-    private static Curve guidanceCurve(String name, TreeMap<Double, String[]> weights, Map<String, ScoreSet> byMethod, String task,
+    /** Series name suffix: which seeds a curve averages. */
+    private String seedsLabel(String role) {
+        return switch (role) {
+            case Suite.ROLE_SELECTION -> ", selection seeds (" + Sweeps.kindOf(sweeps.rule().score()).id() + ")";
+            case Suite.ROLE_REPORT -> ", report seeds";
+            default -> "";
+        };
+    }
+
+    /** Mean over seeds (and over tasks when {@code task} is null) of every weight, with a bootstrap interval. */
+    private static Curve guidanceCurve(String name, Map<String, TreeMap<Double, List<Double>>> byTask, String task,
                                        StratifiedBootstrap aux) {
+        TreeSet<Double> ws = new TreeSet<>();
+        for (Map.Entry<String, TreeMap<Double, List<Double>>> t : byTask.entrySet()) {
+            if (task == null || t.getKey().equals(task)) ws.addAll(t.getValue().keySet());
+        }
         List<Double> x = new ArrayList<>();
         List<Integer> n = new ArrayList<>();
         List<Interval> y = new ArrayList<>();
-        for (Map.Entry<Double, String[]> w : weights.entrySet()) {
-            Map<String, double[]> runs = byMethod.get(w.getValue()[0]).runsByTask();
-            Map<String, double[]> use = task == null ? runs : runs.containsKey(task) ? Map.of(task, runs.get(task)) : null;
-            if (use == null) continue;
-            x.add(w.getKey());
+        for (double w : ws) {
+            Map<String, double[]> use = new TreeMap<>();
+            for (Map.Entry<String, TreeMap<Double, List<Double>>> t : byTask.entrySet()) {
+                if (task != null && !t.getKey().equals(task)) continue;
+                List<Double> v = t.getValue().get(w);
+                if (v != null) use.put(t.getKey(), toArray(v));
+            }
+            x.add(w);
             n.add(use.values().stream().mapToInt(a -> a.length).sum());
             y.add(aux.interval(use, Metric.MEAN));
         }
@@ -281,6 +327,11 @@ public final class Report {
 
     public List<Guidance> guidance() {
         return guidance;
+    }
+
+    /** The suite's swept families and its selection rule applied to them. */
+    public Sweeps sweeps() {
+        return sweeps;
     }
 
     /** The report folder of a suite under an output root: {@code <out>/<name>/<version>}. */
@@ -414,21 +465,43 @@ public final class Report {
             }
         }, written);
         if (!guidance.isEmpty()) {
-            csvFile(dir.resolve("guidance.csv"), csv("algorithm", "family", "weight", "policy", "task", "runs", "mean", "ci_lower",
-                    "ci_upper", "confidence", "reps", "seed"), p -> {
+            csvFile(dir.resolve("guidance.csv"), csv("algorithm", "family", "weight", "policy", "task", "role", "runs", "mean",
+                    "ci_lower", "ci_upper", "confidence", "reps", "seed", "chosen"), p -> {
                 for (Guidance g : guidance) {
-                    for (Curve c : g.curves()) {
+                    for (int k = 0; k < g.curves().size(); k++) {
+                        Curve c = g.curves().get(k);
                         for (int i = 0; i < c.x().length; i++) {
                             String w = fmtWeight(c.x()[i]);
-                            List<Object> row = new ArrayList<>(List.of(g.algorithm(), g.family(), w, g.policyByWeight().get(w), c.series(),
-                                    c.runs()[i]));
+                            List<Object> row = new ArrayList<>(List.of(g.algorithm(), g.family(), w, g.policyByWeight().get(w),
+                                    c.series(), g.roles().get(k), c.runs()[i]));
                             row.addAll(ci(c.y()[i]));
+                            row.add(g.chosen().containsValue(c.x()[i]));
                             p.printRecord(row);
                         }
                     }
                 }
             }, written);
         }
+        if (!sweeps.families().isEmpty()) {
+            // every candidate on every run, selection and report seeds, each row with its own score kind
+            csvFile(dir.resolve("sweep.csv"), csv("algorithm", "family", "method", "status", "group", "candidate", "chosen", "role",
+                    "task", "seed", "run_id", "score_kind", "score"), p -> {
+                List<Sweeps.Point> pts = new ArrayList<>(sweeps.points());
+                pts.sort(java.util.Comparator.comparing((Sweeps.Point x) -> x.family().method()).thenComparing(Sweeps.Point::group)
+                        .thenComparing(x -> x.family().candidates().indexOf(x.policy())).thenComparing(Sweeps.Point::role)
+                        .thenComparing(x -> x.run().task()).thenComparingLong(x -> x.run().seed()));
+                for (Sweeps.Point x : pts) {
+                    p.printRecord(x.family().algorithm(), x.family().family(), x.family().method(), familyStatus(x.family()),
+                            x.group(), x.policy(), x.chosen(), x.role(), x.run().task(), x.run().seed(), x.run().runId(),
+                            x.kind().id(), num(x.score()));
+                }
+            }, written);
+        }
+    }
+
+    /** "selected by rule" or the {@link Sweeps#NO_RULE} label. */
+    private static String familyStatus(Sweeps.Family f) {
+        return f.resolved() ? "selected by rule" : Sweeps.NO_RULE;
     }
 
     private java.util.Optional<PoiRow> poiCell(String x, String y) {
@@ -490,9 +563,16 @@ public final class Report {
                 x.put(c.series(), scale.map(c.x()));
                 y.put(c.series(), c.y());
             }
-            Charts.write(Charts.bands(series, x, y, scale.axis(), "success (" + options.score().id() + ", mean over seeds)",
-                    true, true, "Guidance weight: " + g.algorithm() + " / " + g.family() + "(w=…)", subtitle(options.auxReps())),
-                    900, 560, dir, guidanceBase(g), written);
+            org.jfree.chart.JFreeChart chart = Charts.bands(series, x, y, scale.axis(), "success (mean over seeds)",
+                    true, true, "Guidance weight: " + g.algorithm() + " / " + g.family() + "(w=…)", subtitle(options.auxReps()));
+            // the rule's choice, one marker per chosen weight (labelled with the groups that chose it)
+            Map<Double, List<String>> byWeight = new TreeMap<>();
+            g.chosen().forEach((group, w) -> byWeight.computeIfAbsent(w, k -> new ArrayList<>()).add(group));
+            for (Map.Entry<Double, List<String>> c : byWeight.entrySet()) {
+                Charts.markChosen(chart, scale.position().get(c.getKey()), "chosen by rule"
+                        + (g.chosen().size() > 1 ? ": " + String.join(", ", c.getValue()) : ""));
+            }
+            Charts.write(chart, 900, 560, dir, guidanceBase(g), written);
         }
     }
 
@@ -535,8 +615,10 @@ public final class Report {
         StringBuilder b = new StringBuilder();
         List<String> methods = scores.stream().map(ScoreSet::method).toList();
         int runs = (int) runScores.stream().map(ResultSet.RunScore::runId).distinct().count();
+        long selectionRuns = results.entries(suite).stream().filter(e -> sweeps.isSelectionSeed(e.record().identity().seed())).count();
         b.append("# Report: suite ").append(suite).append("\n\n");
-        b.append(String.format(Locale.ROOT, "Results: `%s`, %d complete runs, %d method%s. ", results.root(), runs, methods.size(),
+        b.append(String.format(Locale.ROOT, "Results: `%s`, %d complete runs%s, %d method%s. ", results.root(), runs,
+                selectionRuns == 0 ? "" : " (and " + selectionRuns + " selection runs, never reported)", methods.size(),
                 methods.size() == 1 ? "" : "s"));
         b.append("**Score per run: ").append(options.score().id()).append("** = ").append(options.score().description());
         if (options.score() == ScoreKind.LAST3) {
@@ -554,6 +636,8 @@ public final class Report {
                 pct(), options.seed(), options.reps(), options.auxReps(), options.seed(), options.reps(), options.auxReps(),
                 num(options.confidence()), options.score().id()));
 
+        selectionSection(b);
+
         b.append("## Aggregate metrics\n\n");
         b.append("IQM: mean of the middle 50% of all run × task scores; mean and median over tasks of the per-task mean; "
                 + "optimality gap: 1 − mean(min(score, 1)), lower is better.\n\n");
@@ -564,6 +648,11 @@ public final class Report {
             for (Metric m : Metric.values()) b.append(" | ").append(cell(a.get(m)));
             b.append(" |\n");
         }
+        for (Sweeps.Family f : sweeps.families()) {
+            if (!f.resolved() || scores.stream().noneMatch(x -> x.method().equals(f.method()))) continue;
+            b.append("\n`").append(f.method()).append("`: ").append(md(sweeps.chosenText(f))).append(" by the suite's rule");
+        }
+        if (sweeps.families().stream().anyMatch(Sweeps.Family::resolved)) b.append('\n');
         b.append("\n![aggregate metrics](aggregates.png)\n\n");
 
         b.append("## Per task: mean success over seeds [").append(pct()).append(" CI] (runs)\n\n");
@@ -625,13 +714,24 @@ public final class Report {
                 .append(" bootstrap intervals (`learning-curves.csv`).\n\n![learning curves](learning-curves.png)\n\n");
         if (!guidance.isEmpty()) {
             b.append("## Guidance weight\n\nScore (").append(options.score().id()).append(") against the guidance weight of the ")
-                    .append("learner's policies, mean over seeds per task and over all tasks, ").append(pct())
-                    .append(" bands (`guidance.csv`).\n\n");
+                    .append("learner's policies, mean over seeds per task and over all tasks on the report seeds (all seeds ")
+                    .append("when no rule covers the family), and over all tasks on the selection seeds (the rule's score ")
+                    .append("kind), ").append(pct()).append(" bands (`guidance.csv`); a dashed line marks the weight the rule ")
+                    .append("chose.\n\n");
             for (Guidance g : guidance) {
-                b.append("**").append(md(g.algorithm())).append("**, policies ").append(md(String.join(", ", g.policyByWeight().values())))
-                        .append("\n\n![guidance weight](").append(guidanceBase(g)).append(".png)\n\n");
+                b.append("**").append(md(g.algorithm())).append("**, policies ").append(md(String.join(", ", g.policyByWeight().values())));
+                if (!g.chosen().isEmpty()) {
+                    StringBuilder c = new StringBuilder();
+                    g.chosen().forEach((group, w) -> c.append(c.length() == 0 ? "" : ", ").append(group).append(": w=").append(fmtWeight(w)));
+                    b.append("; chosen by rule: ").append(md(c.toString()));
+                } else {
+                    b.append(" (").append(Sweeps.NO_RULE).append(")");
+                }
+                b.append("\n\n![guidance weight](").append(guidanceBase(g)).append(".png)\n\n");
             }
         }
+
+        sweepSection(b);
 
         if (!results.warnings().isEmpty()) {
             b.append("## Skipped files\n\n");
@@ -642,6 +742,85 @@ public final class Report {
         for (Path p : written) b.append("- [").append(dir.relativize(p)).append("](").append(dir.relativize(p)).append(")\n");
         b.append("- README.md (this file)\n");
         return b.toString();
+    }
+
+    /**
+     * The rule (or its absence) and every choice it made. Left out when the suite has neither a rule nor a swept
+     * family, so such reports read as before.
+     */
+    private void selectionSection(StringBuilder b) {
+        Suite.Selection rule = sweeps.rule();
+        if (rule == null && sweeps.families().isEmpty()) return;
+        b.append("## Selection rule\n\n");
+        String source = results.definition(suite).map(d -> d.source().equals("given") || d.source().equals("shipped")
+                ? d.source() + " suite definition" : "suite definition in `" + d.source() + "`").orElse("no suite definition found");
+        if (rule == null) {
+            b.append("No selection rule is declared (").append(md(source)).append("). Swept policy families (policies ")
+                    .append("`family(param=value)` of one learner) are therefore not methods: their candidates appear only in ")
+                    .append("the sweep below, labelled \"").append(Sweeps.NO_RULE).append("\", and in no table, ranking or ")
+                    .append("plot of method results (taking the best candidate per run or per task would be an optimistic ")
+                    .append("oracle).\n\n");
+            return;
+        }
+        b.append("Declared by the suite (").append(md(source)).append("): ").append(md(rule.describe())).append(". Runs with a ")
+                .append("selection seed are never method results. A swept family's row (`family [param by rule]`) reports ")
+                .append("its group's chosen candidate on the report seeds; every candidate, on every seed, is in the sweep ")
+                .append("below and `sweep.csv`.\n\n");
+        if (sweeps.choices().isEmpty()) {
+            b.append("No swept family of an algorithm the rule covers has report runs here.\n\n");
+            return;
+        }
+        String k = Sweeps.kindOf(rule.score()).id();
+        b.append("| method | group | chosen | selection mean (").append(k).append(") | selection runs | other candidates (selection mean) |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (Sweeps.GroupChoice c : sweeps.choices()) {
+            StringBuilder others = new StringBuilder();
+            for (flowbench.harness.protocol.PolicySelection.Candidate cand : c.choice().candidates()) {
+                if (cand.policy().equals(c.choice().policy())) continue;
+                if (others.length() > 0) others.append(", ");
+                others.append(Sweeps.params(cand.policy())).append(' ').append(f3(cand.selectionMean()));
+            }
+            b.append("| ").append(md(c.family().method())).append(" | ").append(md(c.group())).append(" | ")
+                    .append(md(c.chosenParams())).append(" | ").append(f3(c.choice().selectionMean())).append(" | ")
+                    .append(c.choice().candidates().get(0).selectionRuns()).append(" | ").append(md(others.toString()))
+                    .append(" |\n");
+        }
+        b.append('\n');
+    }
+
+    /** Every candidate of every swept family: mean per group and role, the chosen one marked. */
+    private void sweepSection(StringBuilder b) {
+        if (sweeps.families().isEmpty()) return;
+        b.append("## Sweep: every candidate (not method results)\n\n");
+        b.append("Mean score per candidate over the runs of each group and role; selection rows use the rule's score kind, ")
+                .append("the others the report's (").append(options.score().id()).append("). Per run: `sweep.csv`.\n\n");
+        b.append("| family | status | group | candidate | role | runs | mean | chosen |\n|---|---|---|---|---|---|---|---|\n");
+        // family -> group -> candidate -> role -> [sum, n, chosen]
+        Map<Sweeps.Family, Map<String, Map<String, Map<String, double[]>>>> agg = new LinkedHashMap<>();
+        for (Sweeps.Point p : sweeps.points()) {
+            double[] a = agg.computeIfAbsent(p.family(), x -> new TreeMap<>()).computeIfAbsent(p.group(), x -> new LinkedHashMap<>())
+                    .computeIfAbsent(p.policy(), x -> new TreeMap<>()).computeIfAbsent(p.role(), x -> new double[3]);
+            a[0] += p.score();
+            a[1]++;
+            if (p.chosen()) a[2] = 1;
+        }
+        for (Sweeps.Family f : sweeps.families()) {
+            Map<String, Map<String, Map<String, double[]>>> byGroup = agg.getOrDefault(f, Map.of());
+            String name = f.resolved() ? f.method() : f.algorithm() + " / " + f.family() + "(" + f.params() + ")";
+            for (Map.Entry<String, Map<String, Map<String, double[]>>> g : byGroup.entrySet()) {
+                for (String cand : f.candidates()) {
+                    Map<String, double[]> roles = g.getValue().get(cand);
+                    if (roles == null) continue;
+                    for (Map.Entry<String, double[]> r : roles.entrySet()) {
+                        double[] a = r.getValue();
+                        b.append("| ").append(md(name)).append(" | ").append(md(familyStatus(f))).append(" | ").append(md(g.getKey()))
+                                .append(" | ").append(md(cand)).append(" | ").append(r.getKey()).append(" | ").append((long) a[1])
+                                .append(" | ").append(f3(a[0] / a[1])).append(" | ").append(a[2] > 0 ? "✓" : "").append(" |\n");
+                    }
+                }
+            }
+        }
+        b.append('\n');
     }
 
     private static String fmtRank(double r) {

@@ -1,9 +1,12 @@
 package flowbench.harness.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import flowbench.harness.io.Json;
 import flowbench.harness.protocol.Evaluation;
 import flowbench.harness.protocol.PolicyEvaluation;
 import flowbench.harness.protocol.RunRecord;
+import flowbench.harness.protocol.Suite;
+import flowbench.harness.protocol.SuiteRunner;
 import flowbench.harness.stats.ScoreSet;
 
 import java.io.IOException;
@@ -17,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -34,8 +39,17 @@ import java.util.stream.Stream;
  *       ({@link #warnings()});</li>
  *   <li>a second record with the same {@code identity.runId} (a copied run folder) is skipped with a warning;</li>
  *   <li>two different runs for the same (suite, method, task, seed), e.g. two configurations of one algorithm, are an
- *       error naming both files: a report compares one configuration per method.</li>
+ *       error naming both files: a report compares one configuration per method;</li>
+ *   <li>every {@code summary.json} (what {@code flowbench suite run} writes) registers its suite's definition, which
+ *       carries the suite's selection rule; a file that holds no suite is ignored with a warning, an invalid suite in
+ *       one is an error naming the file.</li>
  * </ul>
+ *
+ * <p>Methods: every policy of a learner is a method ({@link #methodKey}), except the candidates of a swept family
+ * ({@link Sweeps}), which the suite's declared rule turns into one method per family, scored on the report seeds; in
+ * a suite with a rule, runs with a selection seed are never method results. The rule comes from the suite definition:
+ * one given explicitly ({@link #withDefinitions}), else the shipped suite of that name and version, else a
+ * {@code summary.json} under the results folder.
  */
 public final class ResultSet {
     /** One run's score for one policy. */
@@ -45,14 +59,59 @@ public final class ResultSet {
     /** A loaded record and where it came from. */
     record Entry(RunRecord record, Path file) {}
 
+    /** A suite definition and where it was found ("given", "shipped", or a summary.json path). */
+    public record Definition(Suite suite, String source) {}
+
     private final Path root;
     private final List<Entry> entries;
+    /** incomplete records, skipped from statistics but named when the selection rule needs them */
+    private final List<Entry> incomplete;
     private final List<String> warnings;
+    /** definitions found in summary.json files, by "name/version" */
+    private final Map<String, Definition> found;
+    /** definitions given explicitly, by "name/version" */
+    private final Map<String, Definition> given;
 
-    private ResultSet(Path root, List<Entry> entries, List<String> warnings) {
+    private ResultSet(Path root, List<Entry> entries, List<Entry> incomplete, List<String> warnings,
+                      Map<String, Definition> found, Map<String, Definition> given) {
         this.root = root;
         this.entries = List.copyOf(entries);
+        this.incomplete = List.copyOf(incomplete);
         this.warnings = List.copyOf(warnings);
+        this.found = Map.copyOf(found);
+        this.given = Map.copyOf(given);
+    }
+
+    /** This result set with suite definitions that take precedence over shipped and found ones. */
+    public ResultSet withDefinitions(List<Suite> suites) {
+        Map<String, Definition> g = new LinkedHashMap<>(given);
+        for (Suite s : suites) g.put(s.name() + "/" + s.version(), new Definition(s, "given"));
+        return new ResultSet(root, entries, incomplete, warnings, found, g);
+    }
+
+    /**
+     * The definition of a suite ("name/version"): given, else shipped with the same version, else from a summary.json
+     * under the results folder.
+     */
+    public Optional<Definition> definition(String suite) {
+        Definition d = given.get(suite);
+        if (d != null) return Optional.of(d);
+        int slash = suite.lastIndexOf('/');
+        String name = slash < 0 ? suite : suite.substring(0, slash);
+        if (SuiteRunner.SHIPPED.contains(name)) {
+            try {
+                Suite shipped = SuiteRunner.load(name);
+                if ((shipped.name() + "/" + shipped.version()).equals(suite)) return Optional.of(new Definition(shipped, "shipped"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return Optional.ofNullable(found.get(suite));
+    }
+
+    /** The suite's selection rule, or null when its definition declares none (or no definition is known). */
+    public Suite.Selection rule(String suite) {
+        return definition(suite).map(d -> d.suite().selection()).orElse(null);
     }
 
     public static ResultSet load(Path root) throws IOException {
@@ -64,7 +123,40 @@ public final class ResultSet {
             files = s.filter(p -> p.getFileName().toString().equals("run.json") && Files.isRegularFile(p)).sorted().toList();
         }
         List<Entry> entries = new ArrayList<>();
+        List<Entry> incomplete = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        Map<String, Definition> found = new TreeMap<>();
+        List<Path> summaries;
+        try (Stream<Path> s = Files.walk(root)) {
+            summaries = s.filter(p -> p.getFileName().toString().equals("summary.json") && Files.isRegularFile(p)).sorted().toList();
+        }
+        for (Path f : summaries) {
+            JsonNode tree;
+            try {
+                tree = Json.mapper().readTree(f.toFile());
+            } catch (IOException e) {
+                warnings.add(f + ": not valid JSON (" + e.getMessage() + "); ignored");
+                continue;
+            }
+            JsonNode suite = tree == null ? null : tree.get("suite");
+            if (suite == null || !suite.isObject()) {
+                warnings.add(f + ": no 'suite' object, not a suite summary; ignored");
+                continue;
+            }
+            Suite def;
+            try {
+                def = Json.mapper().treeToValue(suite, Suite.class);
+            } catch (IOException | RuntimeException e) {
+                // the definition may hold the selection rule: dropping it silently would report sweeps wrongly
+                throw new IOException(f + ": field 'suite' is not a valid suite definition: " + rootMessage(e), e);
+            }
+            String id = def.name() + "/" + def.version();
+            Definition prev = found.putIfAbsent(id, new Definition(def, f.toString()));
+            if (prev != null && !Objects.equals(prev.suite().selection(), def.selection())) {
+                throw new IOException(f + ": suite " + id + " declares another selection rule than " + prev.source()
+                        + "; expected one definition per suite version");
+            }
+        }
         Map<String, Path> byRunId = new HashMap<>();
         for (Path f : files) {
             RunRecord r = Json.read(f, RunRecord.class); // IOException naming the file when invalid
@@ -74,6 +166,7 @@ public final class ResultSet {
             }
             if (!r.complete()) {
                 warnings.add(f + ": status '" + r.status() + "', not complete; skipped");
+                if (r.identity() != null && r.protocol() != null) incomplete.add(new Entry(r, f));
                 continue;
             }
             require(f, r.identity() != null, "identity");
@@ -86,7 +179,13 @@ public final class ResultSet {
             }
             entries.add(new Entry(r, f));
         }
-        return new ResultSet(root, entries, warnings);
+        return new ResultSet(root, entries, incomplete, warnings, found, Map.of());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage();
     }
 
     private static void require(Path f, boolean ok, String field) throws IOException {
@@ -138,38 +237,98 @@ public final class ResultSet {
         return severalPolicies ? algorithm + "[" + policy + "]" : algorithm;
     }
 
-    /** Every run's score for every policy in a suite, sorted by method, task, seed. */
+    /** The run as {@link Sweeps} reads it: every policy of its last evaluation, in the learner's order. */
+    static Sweeps.Run sweepRun(Entry e) {
+        RunRecord r = e.record();
+        List<Sweeps.PolicyScore> ps = new ArrayList<>();
+        List<Evaluation> evals = r.evaluations();
+        if (r.complete() && evals != null && !evals.isEmpty()) {
+            for (PolicyEvaluation p : evals.get(evals.size() - 1).policies()) {
+                ps.add(new Sweeps.PolicyScore(p.policy(), ScoreKind.FINAL.score(r, p.policy(), e.file()),
+                        ScoreKind.LAST3.score(r, p.policy(), e.file())));
+            }
+        }
+        RunRecord.Identity id = r.identity();
+        return new Sweeps.Run(e.file().toString(), id.runId(), id.algorithm(), r.configHash(), id.task(), id.datasetName(),
+                id.seed(), r.status(), ps);
+    }
+
+    /**
+     * The swept families of a suite with its rule applied ({@link #rule}); families the rule cannot be applied to
+     * are an error naming the run ({@link Sweeps#requireResolved()}).
+     *
+     * @param kind score kind of the reported numbers (the choice uses the rule's own)
+     */
+    public Sweeps sweeps(String suite, ScoreKind kind) {
+        List<Sweeps.Run> runs = new ArrayList<>();
+        for (Entry e : entries(suite)) runs.add(sweepRun(e));
+        for (Entry e : incomplete) if (suiteOf(e.record()).equals(suite)) runs.add(sweepRun(e));
+        return Sweeps.compute(rule(suite), runs, kind).requireResolved();
+    }
+
+    /**
+     * Every method result of a suite, sorted by method, task, seed: each policy that is not a swept candidate on each
+     * report run, and each family the rule resolves with its group's chosen candidate on each report run (runs with a
+     * selection seed never appear).
+     */
     public List<RunScore> runScores(String suite, ScoreKind kind) {
+        return runScores(suite, kind, sweeps(suite, kind));
+    }
+
+    List<RunScore> runScores(String suite, ScoreKind kind, Sweeps sw) {
         Map<String, Set<String>> policies = policies(suite);
+        Map<String, Path> fileOf = new HashMap<>();
         List<RunScore> out = new ArrayList<>();
         Map<String, RunScore> seen = new HashMap<>();
         for (Entry e : entries(suite)) {
             RunRecord r = e.record();
+            fileOf.put(r.identity().runId(), e.file());
+            if (sw.isSelectionSeed(r.identity().seed())) continue;
             String alg = r.identity().algorithm();
             Set<String> ps = policies.get(alg);
             int nEval = r.evaluations().size();
             for (String policy : ps) {
+                if (sw.isSwept(alg, r.configHash(), policy)) continue;
                 String method = methodKey(alg, policy, ps.size() > 1);
-                RunScore s = new RunScore(suite, method, alg, policy, r.identity().task(), r.identity().seed(),
+                add(out, seen, suite, new RunScore(suite, method, alg, policy, r.identity().task(), r.identity().seed(),
                         r.identity().runId(), kind.score(r, policy, e.file()), kind.evaluationsUsed(nEval),
-                        r.evaluations().get(nEval - 1).step(), e.file());
-                RunScore other = seen.putIfAbsent(method + "\u0000" + s.task() + "\u0000" + s.seed(), s);
-                if (other != null) {
-                    throw new IllegalStateException("two different runs of " + method + " on " + s.task() + " with seed " + s.seed()
-                            + " in suite " + suite + ": " + other.file() + " and " + s.file()
-                            + "; a report compares one configuration per method (point --results at one of them)");
-                }
-                out.add(s);
+                        r.evaluations().get(nEval - 1).step(), e.file()));
             }
+        }
+        for (Sweeps.Selected s : sw.selected()) {
+            RunRecord r = entry(suite, s.run().runId()).record();
+            int nEval = r.evaluations().size();
+            add(out, seen, suite, new RunScore(suite, s.family().method(), s.family().algorithm(), s.policy(), s.run().task(),
+                    s.run().seed(), s.run().runId(), s.score(), kind.evaluationsUsed(nEval), r.evaluations().get(nEval - 1).step(),
+                    fileOf.get(s.run().runId())));
         }
         out.sort(Comparator.comparing(RunScore::method).thenComparing(RunScore::task).thenComparingLong(RunScore::seed));
         return out;
     }
 
+    private static void add(List<RunScore> out, Map<String, RunScore> seen, String suite, RunScore s) {
+        RunScore other = seen.putIfAbsent(s.method() + "\u0000" + s.task() + "\u0000" + s.seed(), s);
+        if (other != null) {
+            throw new IllegalStateException("two different runs of " + s.method() + " on " + s.task() + " with seed " + s.seed()
+                    + " in suite " + suite + ": " + other.file() + " and " + s.file()
+                    + "; a report compares one configuration per method (point --results at one of them)");
+        }
+        out.add(s);
+    }
+
+    private Entry entry(String suite, String runId) {
+        for (Entry e : entries(suite)) if (e.record().identity().runId().equals(runId)) return e;
+        throw new IllegalStateException("run " + runId + " is not among the complete runs of suite " + suite);
+    }
+
     /** Per method (sorted by key) task to per-seed scores (seeds ascending). */
     public List<ScoreSet> scores(String suite, ScoreKind kind) {
+        return scores(runScores(suite, kind));
+    }
+
+    static List<ScoreSet> scores(List<RunScore> runScores) {
         Map<String, Map<String, List<Double>>> byMethod = new TreeMap<>();
-        for (RunScore s : runScores(suite, kind)) {
+        for (RunScore s : runScores) {
             byMethod.computeIfAbsent(s.method(), k -> new TreeMap<>()).computeIfAbsent(s.task(), k -> new ArrayList<>()).add(s.score());
         }
         List<ScoreSet> out = new ArrayList<>();
@@ -186,31 +345,18 @@ public final class ResultSet {
     /** One evaluation point of a run: the policy's overall success at a training step. */
     record CurvePoint(String method, String task, long seed, long step, double success) {}
 
-    /** Every evaluation of every run in a suite, per method. */
-    List<CurvePoint> curves(String suite) {
-        Map<String, Set<String>> policies = policies(suite);
+    /** Every evaluation of every method result in a suite (the same runs and policies as {@link #runScores}). */
+    List<CurvePoint> curves(String suite, List<RunScore> runScores) {
+        Map<String, Entry> byRunId = new HashMap<>();
+        for (Entry e : entries(suite)) byRunId.put(e.record().identity().runId(), e);
         List<CurvePoint> out = new ArrayList<>();
-        for (Entry e : entries(suite)) {
-            RunRecord r = e.record();
-            String alg = r.identity().algorithm();
-            Set<String> ps = policies.get(alg);
-            for (String policy : ps) {
-                String method = methodKey(alg, policy, ps.size() > 1);
-                List<Evaluation> evals = r.evaluations();
-                for (int i = 0; i < evals.size(); i++) {
-                    out.add(new CurvePoint(method, r.identity().task(), r.identity().seed(), evals.get(i).step(),
-                            ScoreKind.success(evals.get(i), policy, e.file(), i)));
-                }
+        for (RunScore s : runScores) {
+            Entry e = byRunId.get(s.runId());
+            List<Evaluation> evals = e.record().evaluations();
+            for (int i = 0; i < evals.size(); i++) {
+                out.add(new CurvePoint(s.method(), s.task(), s.seed(), evals.get(i).step(),
+                        ScoreKind.success(evals.get(i), s.policy(), e.file(), i)));
             }
-        }
-        return out;
-    }
-
-    /** The method key of every (algorithm, policy) pair in a suite. */
-    Map<String, String[]> methods(String suite) {
-        Map<String, String[]> out = new TreeMap<>();
-        for (Map.Entry<String, Set<String>> a : policies(suite).entrySet()) {
-            for (String p : a.getValue()) out.put(methodKey(a.getKey(), p, a.getValue().size() > 1), new String[] {a.getKey(), p});
         }
         return out;
     }

@@ -76,6 +76,51 @@ class SuiteRunnerTest {
     }
 
     @Test
+    void selectionBlockIsOptionalValidatedAndRoundTrips(@TempDir Path dir) throws Exception {
+        Suite plain = fakeSuite(null);
+        assertTrue(!Json.pretty(plain).contains("selection"), "a suite without a rule keeps its old JSON (and canonical hash)");
+        assertEquals(plain, Json.mapper().readValue(Json.pretty(plain), Suite.class));
+
+        Suite.Selection rule = new Suite.Selection(List.of(100L, 101L), PolicySelection.Score.FINAL, "dataset");
+        Suite ruled = new Suite("fake-suite", 2, "test", plain.datasets(), plain.tasks(), plain.algorithms(), List.of(1L, 2L),
+                plain.protocol(), rule);
+        assertEquals(ruled, Json.mapper().readValue(Json.pretty(ruled), Suite.class));
+        assertEquals(List.of(1L, 2L, 100L, 101L), ruled.seedsOf(FakeAlgorithm.NAME));
+        assertEquals(2 * 4, ruled.runCount());
+        assertEquals("selection", ruled.roleOf(101));
+        assertEquals("report", ruled.roleOf(2));
+        assertEquals("100–101", rule.seedText());
+        assertEquals("3, 7", new Suite.Selection(List.of(7L, 3L), null, null).seedText());
+
+        // defaults: FINAL, grouped by dataset, every algorithm
+        Path f = dir.resolve("s.json");
+        Files.writeString(f, Json.pretty(Json.tree(plain)).replace("\"seeds\"", "\"selection\": {\"selectionSeeds\": [9]},\n  \"seeds\""));
+        Suite.Selection d = SuiteRunner.load(f.toString()).selection();
+        assertEquals(List.of(List.of(9L), PolicySelection.Score.FINAL, "dataset"), List.of(d.selectionSeeds(), d.score(), d.group()));
+        assertTrue(d.covers("anything"));
+
+        var e = assertThrows(IllegalArgumentException.class, () -> new Suite("x", 1, "", plain.datasets(), plain.tasks(),
+                plain.algorithms(), List.of(1L, 2L), plain.protocol(), new Suite.Selection(List.of(2L, 3L), null, null)));
+        assertTrue(e.getMessage().contains("'selection.selectionSeeds' shares seed 2 with field 'seeds'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Suite.Selection(List.of(3L, 3L), null, null));
+        assertTrue(e.getMessage().contains("lists seed 3 twice"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Suite.Selection(List.of(), null, null));
+        assertTrue(e.getMessage().contains("'selection.selectionSeeds' is missing or empty"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Suite.Selection(List.of(3L), null, "seed"));
+        assertTrue(e.getMessage().contains("'selection.group' is 'seed'; expected one of dataset, task, suite"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Suite("x", 1, "", plain.datasets(), plain.tasks(),
+                plain.algorithms(), List.of(1L), plain.protocol(), new Suite.Selection(List.of(5L), null, null, List.of("qgf"))));
+        assertTrue(e.getMessage().contains("'selection.algorithms' names 'qgf'"), e.getMessage());
+        // in a file: the error names the file and the field
+        Files.writeString(f, Json.pretty(Json.tree(plain)).replace("\"seeds\"", "\"selection\": {\"selectionSeeds\": [1]},\n  \"seeds\""));
+        e = assertThrows(IllegalArgumentException.class, () -> SuiteRunner.load(f.toString()));
+        assertTrue(e.getMessage().contains("s.json") && e.getMessage().contains("shares seed 1"), e.getMessage());
+        Files.writeString(f, Json.pretty(Json.tree(plain)).replace("\"seeds\"", "\"selection\": {\"selectionSeeds\": [9], \"score\": \"BEST\"},\n  \"seeds\""));
+        e = assertThrows(IllegalArgumentException.class, () -> SuiteRunner.load(f.toString()));
+        assertTrue(e.getMessage().contains("s.json") && e.getMessage().contains("BEST"), e.getMessage());
+    }
+
+    @Test
     void invalidSuiteFileIsRejectedWithItsPath(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, Json.pretty(Map.of("name", "x", "version", 1, "tasks", List.of())));

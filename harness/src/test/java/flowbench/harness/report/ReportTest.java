@@ -55,7 +55,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code flowbench report} end to end on a tiny results folder: a fake suite (2 tasks x fake-bc x 3 seeds, evaluations
  * at steps 0, 10, 20) run with the test fakes, plus copies of its records renamed into a learner "fake-qgf" whose two
- * policies carry guidance weights, one incomplete copy and one duplicate copy.
+ * policies carry guidance weights, one incomplete copy and one duplicate copy. The suite declares no selection rule,
+ * so fake-qgf's two weights are a sweep, not methods (the rule itself: {@link SelectionReportTest}).
  */
 class ReportTest {
     static final String SUITE = "fake-suite/3";
@@ -139,8 +140,16 @@ class ReportTest {
         assertTrue(rs.warnings().stream().anyMatch(w -> w.contains("zz-running") && w.contains("not complete")), rs.warnings().toString());
         assertTrue(rs.warnings().stream().anyMatch(w -> w.contains("zz-copy") && w.contains("same run id")), rs.warnings().toString());
         List<ScoreSet> scores = rs.scores(SUITE, ScoreKind.FINAL);
-        assertEquals(List.of("fake-bc[greedy]", "fake-bc[noisy-chunk]", "fake-qgf[qgf(w=0)]", "fake-qgf[qgf(w=0.5)]"),
-                scores.stream().map(ScoreSet::method).toList());
+        assertEquals(List.of("fake-bc[greedy]", "fake-bc[noisy-chunk]"), scores.stream().map(ScoreSet::method).toList(),
+                "fake-qgf's weights are a sweep without a declared rule: no method row, no maximum to pick");
+        Sweeps sw = rs.sweeps(SUITE, ScoreKind.FINAL);
+        assertEquals(1, sw.families().size());
+        Sweeps.Family f = sw.families().get(0);
+        assertEquals(List.of("fake-qgf", "qgf", "w", List.of("qgf(w=0)", "qgf(w=0.5)"), false),
+                List.of(f.algorithm(), f.family(), f.params(), f.candidates(), f.resolved()));
+        assertEquals(12, sw.points().size(), "6 runs x 2 candidates");
+        assertTrue(sw.points().stream().allMatch(p -> p.role().equals(Sweeps.ROLE_NO_RULE) && !p.chosen()));
+        assertTrue(sw.choices().isEmpty() && sw.selected().isEmpty());
         for (ScoreSet s : scores) {
             assertEquals(List.of(FakeTask.SINGLE, FakeTask.GC), List.copyOf(s.runsByTask().keySet()), "tasks in name order");
             for (double[] r : s.runsByTask().values()) assertEquals(3, r.length);
@@ -220,21 +229,21 @@ class ReportTest {
         List<ScoreSet> scores = ResultSet.load(results).scores(SUITE, ScoreKind.FINAL);
         StratifiedBootstrap headline = new StratifiedBootstrap(REPS, 0.95, 5);
         List<CSVRecord> agg = csv(dir.resolve("aggregates.csv"));
-        assertEquals(4 * 4, agg.size());
+        assertEquals(2 * 4, agg.size(), "fake-bc's two policies; the unruled sweep is not a method");
         for (CSVRecord row : agg) {
             ScoreSet s = scores.stream().filter(x -> x.method().equals(row.get("method"))).findFirst().orElseThrow();
             assertEquals(headline.interval(s.runsByTask(), Metric.valueOf(row.get("metric"))), interval(row, "point"), row.toString());
             assertEquals("6", row.get("runs"));
         }
         List<CSVRecord> tasks = csv(dir.resolve("tasks.csv"));
-        assertEquals(4 * 2, tasks.size());
+        assertEquals(2 * 2, tasks.size());
         for (CSVRecord row : tasks) {
             ScoreSet s = scores.stream().filter(x -> x.method().equals(row.get("method"))).findFirst().orElseThrow();
             double[] runs = s.runsByTask().get(row.get("task"));
             assertEquals(headline.interval(Map.of(row.get("task"), runs), Metric.MEAN), interval(row, "mean"));
         }
         List<CSVRecord> poi = csv(dir.resolve("poi.csv"));
-        assertEquals(4 * 3, poi.size(), "every ordered pair of distinct methods");
+        assertEquals(2, poi.size(), "every ordered pair of distinct methods");
         for (CSVRecord row : poi) {
             ScoreSet x = scores.stream().filter(m -> m.method().equals(row.get("x"))).findFirst().orElseThrow();
             ScoreSet y = scores.stream().filter(m -> m.method().equals(row.get("y"))).findFirst().orElseThrow();
@@ -249,29 +258,42 @@ class ReportTest {
                     Integer.parseInt(row.get("best_rank")), Integer.parseInt(row.get("worst_rank"))));
         }
         List<CSVRecord> runs = csv(dir.resolve("runs.csv"));
-        assertEquals(24, runs.size(), "12 records x 2 policies");
+        assertEquals(12, runs.size(), "6 fake-bc records x 2 policies");
         for (CSVRecord row : runs) {
             ScoreSet s = scores.stream().filter(x -> x.method().equals(row.get("method"))).findFirst().orElseThrow();
             assertEquals(s.runsByTask().get(row.get("task"))[Integer.parseInt(row.get("seed")) - 1], Double.parseDouble(row.get("score")), 0.0);
             assertEquals("final", row.get("score_kind"));
             assertFalse(row.get("file").startsWith("/"), "relative to the results folder: " + row.get("file"));
         }
-        // the guidance curve: weights 0 and 0.5, per task and over all tasks
+        // the guidance curve: weights 0 and 0.5, per task and over all tasks, every seed (no rule), nothing chosen
         List<CSVRecord> guidance = csv(dir.resolve("guidance.csv"));
         assertEquals(2 * 3, guidance.size());
         assertEquals(List.of("0", "0.5"), guidance.stream().filter(g -> g.get("task").equals(FakeTask.GC)).map(g -> g.get("weight")).toList());
         assertEquals("qgf(w=0.5)", guidance.get(1).get("policy"));
-        ScoreSet w05 = scores.stream().filter(x -> x.method().equals("fake-qgf[qgf(w=0.5)]")).findFirst().orElseThrow();
+        assertTrue(guidance.stream().allMatch(g -> g.get("role").equals(Sweeps.ROLE_NO_RULE) && g.get("chosen").equals("false")));
+        Map<String, double[]> w05 = new java.util.TreeMap<>();
+        for (String task : List.of(FakeTask.GC, FakeTask.SINGLE)) {
+            w05.put(task, ResultSet.load(results).records().stream()
+                    .filter(x -> x.identity().algorithm().equals("fake-qgf") && x.identity().task().equals(task))
+                    .sorted(java.util.Comparator.comparingLong(x -> x.identity().seed()))
+                    .mapToDouble(x -> x.summary().get(1).finalSuccess()).toArray());
+        }
         CSVRecord all05 = guidance.stream().filter(g -> g.get("weight").equals("0.5") && g.get("task").equals(Report.ALL_TASKS_MEAN))
                 .findFirst().orElseThrow();
-        assertEquals(new StratifiedBootstrap(AUX, 0.95, 5).interval(w05.runsByTask(), Metric.MEAN), interval(all05, "mean"));
+        assertEquals(new StratifiedBootstrap(AUX, 0.95, 5).interval(w05, Metric.MEAN), interval(all05, "mean"));
+        List<CSVRecord> sweep = csv(dir.resolve("sweep.csv"));
+        assertEquals(12, sweep.size(), "6 fake-qgf runs x 2 candidates");
+        assertTrue(sweep.stream().allMatch(x -> x.get("status").equals(Sweeps.NO_RULE) && x.get("chosen").equals("false")));
 
         String md = Files.readString(dir.resolve("README.md"));
         for (String s : List.of("# Report: suite fake-suite/3", "Score per run: final", "seed 5", "2,000 reps", "400 reps", "95%",
                 "| fake-bc[greedy] | 2 | 6 |", "![aggregate metrics](aggregates.png)", "## Probability of improvement",
-                "![guidance weight](guidance-fake-qgf-qgf.png)", "zz-running")) {
+                "![guidance weight](guidance-fake-qgf-qgf.png)", "zz-running", "## Selection rule",
+                "No selection rule is declared (suite definition in `" + results.resolve("summary.json") + "`)", "## Sweep: every candidate (not method results)",
+                "| fake-qgf / qgf(w) | " + Sweeps.NO_RULE + " | " + FakeTask.DATASET + " | qgf(w=0.5) | no rule | 6 |")) {
             assertTrue(md.contains(s), "README has '" + s + "'\n" + md);
         }
+        assertFalse(md.contains("| fake-qgf[qgf(w="), "no weight is a method row");
         // the markdown's aggregate cell is the CSV's interval rounded
         Interval iqm = headline.interval(scores.get(0).runsByTask(), Metric.IQM);
         assertTrue(md.contains(String.format(java.util.Locale.ROOT, "%.3f [%.3f, %.3f]", iqm.point(), iqm.lower(), iqm.upper())), md);
@@ -290,7 +312,7 @@ class ReportTest {
         try (Stream<Path> s = Files.list(a.resolve("fake-suite/3"))) {
             names = s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-        assertEquals(18, names.size(), names.toString());
+        assertEquals(19, names.size(), names.toString());
         for (String n : names) {
             assertArrayEquals(Files.readAllBytes(a.resolve("fake-suite/3").resolve(n)), Files.readAllBytes(b.resolve("fake-suite/3").resolve(n)), n);
         }
