@@ -158,7 +158,7 @@ final class MlpCore {
     static final class Cache {
         final Workspace ws;
         final float[][] pre;      // activation input (or the output layer's z + b)
-        final float[][] tanh;     // GELU tanh(u), else null
+        final float[][] tanh;     // activation cache: GELU tanh(u), mish exp(x); null for ReLU
         final float[][] xhat;     // LayerNorm x̂, else null
         final float[][] rstd;     // LayerNorm 1/σ per row, else null
         final NativeFloats[] hidden; // layer outputs off-heap (inputs of the next layer), not for the last layer
@@ -183,7 +183,7 @@ final class MlpCore {
                 int w = core.width[l];
                 pre[l] = new float[cap * w];
                 colAcc[l] = new float[w];
-                if (core.activated[l] && core.cfg.activation() == Activation.GELU) tanh[l] = new float[cap * w];
+                if (core.activated[l] && core.cfg.activation() != Activation.RELU) tanh[l] = new float[cap * w];
                 if (core.ln[l] != LayerNormPlacement.NONE) {
                     xhat[l] = new float[cap * w];
                     rstd[l] = new float[cap];

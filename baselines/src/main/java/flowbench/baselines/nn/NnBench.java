@@ -70,7 +70,7 @@ public final class NnBench implements BenchProvider {
                 try {
                     act = Activation.valueOf(actName.trim().toUpperCase());
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("bench nn: --activations entries must be relu or gelu, got '"
+                    throw new IllegalArgumentException("bench nn: --activations entries must be relu, gelu or mish, got '"
                             + actName + "'");
                 }
                 double[][] r = measure(layers, width, act, batch, steps, reps, warmup, warmupSeconds);

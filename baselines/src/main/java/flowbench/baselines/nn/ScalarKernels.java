@@ -62,8 +62,80 @@ final class ScalarKernels {
         return 0.5f * (1f + th) + 0.5f * x * (1f - th * th) * GELU_C0 * (1f + GELU_C1X3 * x2);
     }
 
+    // exp for mish: Cephes expf (range reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial, then ·2^n), the
+    // scheme of Eigen's pexp that XLA's CPU backend uses. Only + − × and a bit construction of 2^n, so the vector
+    // version repeats it exactly. Relative error ~2 ulp on the clamped range.
+    /** exp argument range: below −87 the result would leave the normal floats; above 20 mish(x) = x in float. */
+    static final float MISH_EXP_LO = -87f;
+    static final float MISH_EXP_HI = 20f;
+    static final float LOG2E = 1.44269504088896341f;
+    /** 1.5·2²³: adding and subtracting it rounds a float of magnitude &lt; 2²² to the nearest integer. */
+    static final float ROUND_MAGIC = 12582912f;
+    /** ln 2 split in two: C1 has 9 significant bits, so n·C1 is exact for |n| ≤ 2¹⁴. */
+    static final float EXP_C1 = 0.693359375f;
+    static final float EXP_C2 = -2.12194440e-4f;
+    static final float EXP_P0 = 1.9875691500e-4f;
+    static final float EXP_P1 = 1.3981999507e-3f;
+    static final float EXP_P2 = 8.3334519073e-3f;
+    static final float EXP_P3 = 4.1665795894e-2f;
+    static final float EXP_P4 = 1.6666665459e-1f;
+    static final float EXP_P5 = 5.0000001201e-1f;
+
+    /** e^x for x in [{@link #MISH_EXP_LO}, {@link #MISH_EXP_HI}] (callers clamp). */
+    static float exp(float x) {
+        float fn = (x * LOG2E + ROUND_MAGIC) - ROUND_MAGIC;
+        float r = x - fn * EXP_C1;
+        r = r - fn * EXP_C2;
+        float z = r * r;
+        float y = EXP_P0;
+        y = y * r + EXP_P1;
+        y = y * r + EXP_P2;
+        y = y * r + EXP_P3;
+        y = y * r + EXP_P4;
+        y = y * r + EXP_P5;
+        y = y * z + r;
+        y = y + 1f;
+        return y * Float.intBitsToFloat(((int) fn + 127) << 23);
+    }
+
+    /** mish(x); stores e = exp(clamped x) in t[i] for the backward pass. */
+    private static float mish(float x, float[] t, int i) {
+        float e = exp(Math.min(MISH_EXP_HI, Math.max(MISH_EXP_LO, x)));
+        t[i] = e;
+        float n = e * (e + 2f);
+        return x * (n / (n + 2f));
+    }
+
+    /** d mish / dx given x and the cached e. */
+    static float mishGrad(float x, float e) {
+        float n = e * (e + 2f);
+        float q = 1f / (n + 2f);
+        float tsp = n * q;
+        float sech2 = (4f * q) * (1f - q);
+        float sig = e / (1f + e);
+        return tsp + x * sech2 * sig;
+    }
+
+    /** act(a) for a non-null activation, filling the backward cache slot t[i] where the activation has one. */
+    static float act(float a, float[] t, int i, Activation act) {
+        return switch (act) {
+            case RELU -> Math.max(a, 0f);
+            case GELU -> gelu(a, t, i);
+            case MISH -> mish(a, t, i);
+        };
+    }
+
+    private static float actGrad(float x, float cached, Activation act) {
+        return switch (act) {
+            case RELU -> x > 0f ? 1f : 0f;
+            case GELU -> geluGrad(x, cached);
+            case MISH -> mishGrad(x, cached);
+        };
+    }
+
     /**
-     * Rows [r0, r0 + rows) of row-major arrays: z ← z + bias (row broadcast); out ← act(z); t ← tanh cache for GELU.
+     * Rows [r0, r0 + rows) of row-major arrays: z ← z + bias (row broadcast); out ← act(z); t ← the activation's
+     * backward cache (tanh(u) for GELU, exp(x) for mish).
      * act null: out ← z + bias. All row kernels take the same (r0, rows) window so callers can work in cache-sized
      * row blocks.
      */
@@ -74,9 +146,7 @@ final class ScalarKernels {
             for (int c = 0; c < cols; c++) {
                 float a = z[o + c] + p[biasOff + c];
                 z[o + c] = a;
-                if (act == null) out[o + c] = a;
-                else if (act == Activation.RELU) out[o + c] = Math.max(a, 0f);
-                else out[o + c] = gelu(a, t, o + c);
+                out[o + c] = act == null ? a : act(a, t, o + c, act);
             }
         }
     }
@@ -84,8 +154,7 @@ final class ScalarKernels {
     /** out ← act(in) elementwise over [off, off + n). */
     static void activate(float[] in, float[] t, float[] out, int off, int n, Activation act) {
         for (int i = off; i < off + n; i++) {
-            float a = in[i];
-            out[i] = act == Activation.RELU ? Math.max(a, 0f) : gelu(a, t, i);
+            out[i] = act(in[i], t, i, act);
         }
     }
 
@@ -98,7 +167,7 @@ final class ScalarKernels {
                 int i = o + c;
                 float d = act == Activation.RELU
                         ? (pre[i] > 0f ? dOut[i] : 0f)
-                        : dOut[i] * geluGrad(pre[i], t[i]);
+                        : dOut[i] * actGrad(pre[i], t[i], act);
                 dIn[i] = d;
                 if (colAcc != null) colAcc[c] += d;
             }

@@ -1,6 +1,7 @@
 package flowbench.baselines.nn;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -51,6 +52,50 @@ final class VectorKernels {
         return left.add(right);
     }
 
+    /** {@link ScalarKernels#exp} lane by lane (same operations in the same order). */
+    static FloatVector exp(FloatVector x) {
+        FloatVector fn = x.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        FloatVector r = x.sub(fn.mul(EXP_C1));
+        r = r.sub(fn.mul(EXP_C2));
+        FloatVector z = r.mul(r);
+        FloatVector y = FloatVector.broadcast(S, EXP_P0);
+        y = y.mul(r).add(EXP_P1);
+        y = y.mul(r).add(EXP_P2);
+        y = y.mul(r).add(EXP_P3);
+        y = y.mul(r).add(EXP_P4);
+        y = y.mul(r).add(EXP_P5);
+        y = y.mul(z).add(r);
+        y = y.add(1f);
+        IntVector bits = ((IntVector) fn.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(bits.reinterpretAsFloats());
+    }
+
+    /** mish(a); writes e = exp(clamped a) into t at {@code i}. */
+    private static FloatVector mish(FloatVector a, float[] t, int i) {
+        FloatVector e = exp(a.max(MISH_EXP_LO).min(MISH_EXP_HI));
+        e.intoArray(t, i);
+        FloatVector n = e.mul(e.add(2f));
+        return a.mul(n.div(n.add(2f)));
+    }
+
+    private static FloatVector mishGrad(FloatVector x, FloatVector e) {
+        FloatVector n = e.mul(e.add(2f));
+        FloatVector q = FloatVector.broadcast(S, 1f).div(n.add(2f));
+        FloatVector tsp = n.mul(q);
+        FloatVector sech2 = q.mul(4f).mul(FloatVector.broadcast(S, 1f).sub(q));
+        FloatVector sig = e.div(e.add(1f));
+        return tsp.add(x.mul(sech2).mul(sig));
+    }
+
+    /** act(a) for GELU or mish (ReLU and the identity are handled inline by the callers). */
+    private static FloatVector smoothAct(FloatVector a, float[] t, int i, Activation act) {
+        if (act == Activation.MISH) return mish(a, t, i);
+        FloatVector x3 = a.mul(a).mul(a);
+        FloatVector th = tanh(a.add(x3.mul(GELU_C1)).mul(GELU_C0));
+        th.intoArray(t, i);
+        return a.mul(0.5f).mul(th.add(1f));
+    }
+
     static void biasAct(float[] z, float[] p, int biasOff, float[] t, float[] out, int r0, int rows, int cols,
                         Activation act) {
         int ub = S.loopBound(cols);
@@ -65,10 +110,7 @@ final class VectorKernels {
                 } else if (act == Activation.RELU) {
                     a.max(0f).intoArray(out, o + c);
                 } else {
-                    FloatVector x3 = a.mul(a).mul(a);
-                    FloatVector th = tanh(a.add(x3.mul(GELU_C1)).mul(GELU_C0));
-                    th.intoArray(t, o + c);
-                    a.mul(0.5f).mul(th.add(1f)).intoArray(out, o + c);
+                    smoothAct(a, t, o + c, act).intoArray(out, o + c);
                 }
             }
             if (c < cols) tail(z, p, biasOff, t, out, o, c, cols, act);
@@ -82,12 +124,7 @@ final class VectorKernels {
             z[o + c] = a;
             if (act == null) out[o + c] = a;
             else if (act == Activation.RELU) out[o + c] = Math.max(a, 0f);
-            else {
-                float x3 = a * a * a;
-                float th = ScalarKernels.tanh(GELU_C0 * (a + GELU_C1 * x3));
-                t[o + c] = th;
-                out[o + c] = 0.5f * a * (1f + th);
-            }
+            else out[o + c] = ScalarKernels.act(a, t, o + c, act);
         }
     }
 
@@ -99,22 +136,12 @@ final class VectorKernels {
             if (act == Activation.RELU) {
                 a.max(0f).intoArray(out, i);
             } else {
-                FloatVector x3 = a.mul(a).mul(a);
-                FloatVector th = tanh(a.add(x3.mul(GELU_C1)).mul(GELU_C0));
-                th.intoArray(t, i);
-                a.mul(0.5f).mul(th.add(1f)).intoArray(out, i);
+                smoothAct(a, t, i, act).intoArray(out, i);
             }
         }
-        if (i < off + n) {
-            for (; i < off + n; i++) {
-                float a = in[i];
-                if (act == Activation.RELU) out[i] = Math.max(a, 0f);
-                else {
-                    float th = ScalarKernels.tanh(GELU_C0 * (a + GELU_C1 * (a * a * a)));
-                    t[i] = th;
-                    out[i] = 0.5f * a * (1f + th);
-                }
-            }
+        for (; i < off + n; i++) {
+            float a = in[i];
+            out[i] = act == Activation.RELU ? Math.max(a, 0f) : ScalarKernels.act(a, t, i, act);
         }
     }
 
@@ -131,6 +158,8 @@ final class VectorKernels {
                 if (act == Activation.RELU) {
                     VectorMask<Float> on = x.compare(VectorOperators.GT, 0f);
                     d = FloatVector.zero(S).blend(d, on);
+                } else if (act == Activation.MISH) {
+                    d = d.mul(mishGrad(x, FloatVector.fromArray(S, t, i)));
                 } else {
                     d = d.mul(geluGrad(x, FloatVector.fromArray(S, t, i)));
                 }
@@ -141,6 +170,7 @@ final class VectorKernels {
                 int i = o + c;
                 float d;
                 if (act == Activation.RELU) d = pre[i] > 0f ? dOut[i] : 0f;
+                else if (act == Activation.MISH) d = dOut[i] * ScalarKernels.mishGrad(pre[i], t[i]);
                 else {
                     float x = pre[i], th = t[i];
                     float x2 = x * x;

@@ -13,8 +13,12 @@ final class Reference {
     static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
     static double act(Activation a, double x) {
-        return a == Activation.RELU ? Math.max(x, 0)
-                : 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+        return switch (a) {
+            case RELU -> Math.max(x, 0);
+            case GELU -> 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+            // softplus(x) = log(1 + e^x), written overflow-free as max(x, 0) + log1p(e^−|x|)
+            case MISH -> x * Math.tanh(Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))));
+        };
     }
 
     /** y[r] = LayerNorm(x[r]) with eps 1e−6 and the given scale and shift (double precision). */
