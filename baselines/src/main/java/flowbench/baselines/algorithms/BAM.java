@@ -1,34 +1,26 @@
 package flowbench.baselines.algorithms;
 
-import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.flow.AdjointMatching;
-import flowbench.baselines.flow.EulerSampler;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
+import flowbench.baselines.flow.OdeSampler;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
-import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
-import flowbench.baselines.nn.MlpConfig;
-import flowbench.baselines.nn.Module;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
-import flowbench.harness.protocol.Configs;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,7 +40,7 @@ import java.util.Map;
  * </ul>
  * Acting: the deterministic Euler ODE of actor_fast (actor_slow when λ = 0), clipped.
  */
-public final class BAM implements Algorithm<BAM.Config> {
+public final class BAM extends BaselineAlgorithm<BAM.Config> {
 
     /**
      * @param actorHidden  hidden widths of actor_slow and actor_fast
@@ -70,22 +62,21 @@ public final class BAM implements Algorithm<BAM.Config> {
                          double clipGradNorm, int numQs, double rho, double discount, double tau, int flowSteps,
                          int horizon, double invTemp, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("bam: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("bam: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (activation == null) throw new IllegalArgumentException("bam: activation must be set (GELU or RELU)");
-            if (batchSize < 1) throw new IllegalArgumentException("bam: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("bam: learningRate must be > 0, got " + learningRate);
+            ConfigChecks check = new ConfigChecks("bam");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.set("activation", activation, "GELU or RELU");
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
             if (!(clipGradNorm >= 0)) throw new IllegalArgumentException("bam: clipGradNorm must be >= 0 (0 = off), got " + clipGradNorm);
-            if (numQs < 1) throw new IllegalArgumentException("bam: numQs must be >= 1, got " + numQs);
-            if (!(rho >= 0)) throw new IllegalArgumentException("bam: rho must be >= 0, got " + rho);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("bam: discount must be in [0, 1), got " + discount);
-            if (!(tau >= 0 && tau <= 1)) throw new IllegalArgumentException("bam: tau must be in [0, 1], got " + tau);
+            check.atLeast("numQs", numQs, 1);
+            check.nonNegative("rho", rho);
+            check.discount("discount", discount);
+            check.unitInterval("tau", tau);
             if (flowSteps < 2) throw new IllegalArgumentException("bam: flowSteps must be >= 2 (SDE steps plus the base last step), got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("bam: horizon must be >= 1, got " + horizon);
-            if (!(invTemp >= 0)) throw new IllegalArgumentException("bam: invTemp must be >= 0, got " + invTemp);
-            if (goals == null) throw new IllegalArgumentException("bam: goals must be set");
+            check.atLeast("horizon", horizon, 1);
+            check.nonNegative("invTemp", invTemp);
+            check.set("goals", goals);
         }
 
         @Override
@@ -118,74 +109,41 @@ public final class BAM implements Algorithm<BAM.Config> {
 
         /** This config with other sizes (tests). */
         public Config withTraining(int[] actor, int[] critic, int qs, int batch, double lr) {
-            return new Config(actor, critic, activation, batch, lr, clipGradNorm, qs, rho, discount, tau, flowSteps,
-                    horizon, invTemp, goals);
+            return ConfigRecords.with(this,
+                    "actorHidden", actor, "criticHidden", critic, "batchSize", batch, "learningRate", lr, "numQs", qs);
         }
 
         /** This config with another λ. */
         public Config withInvTemp(double lambda) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
-                    discount, tau, flowSteps, horizon, lambda, goals);
-        }
-
-        GoalConfig goalConfig() {
-            return goals.withDiscount(discount);
+            return ConfigRecords.with(this, "invTemp", lambda);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
-        // arrays make the generated equals/hashCode/toString identity-based; compare the JSON form instead
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Configs.toJson(this).equals(Configs.toJson(c));
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Configs.toJson(this).hashCode();
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "BAM.Config" + Configs.toJson(this);
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "bam";
-    }
-
-    @Override
-    public String paper() {
-        return "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026), BAM baseline";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "BAM: TD critic + BC flow + a second flow trained by backpropagation through the memoryless SDE on "
-                + "-lambda (mean - rho std) Q(x_N) + Girsanov KL to the BC flow; acts with the second flow's ODE.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("bam: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public BAM() {
+        super("bam", "training-time",
+                "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026), BAM baseline",
+                "BAM: TD critic + BC flow + a second flow trained by backpropagation through the memoryless SDE "
+                        + "on -lambda (mean - rho std) Q(x_N) + Girsanov KL to the BC flow; acts with the second flow's ODE.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -193,57 +151,36 @@ public final class BAM implements Algorithm<BAM.Config> {
         return new BamLearner(config, context);
     }
 
-    static final class BamLearner implements Learner {
+    static final class BamLearner extends OfflineLearner {
         private final Config cfg;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final boolean goalConditioned;
-        private final int condDim;
-        private final int chunkDim;
-        private final int batch;
-        private final double discountH;
         final TdCritic critic;
+        private final TdBackup td;
         private final VelocityField slow;
         private final VelocityField slowTarget;
         final VelocityField fast;
-        private final List<Module> modules;
-        private final Gradients[] grads;
-        private final Adam adam;
         private final FlowMatching bc;
         private final Mlp.Tape bcTape;
-        private final Mlp.Tape trainTape;
-        private Mlp.Tape actTape;
-        private Mlp.Tape actSlowTape;
+        private final OdeSampler trainFast;
+        private final OdeSampler trainSlow;
         private final float[] sigma;
         private Mlp.Tape[] fastTapes;
         private Mlp.Tape[] baseTapes;
         private int tapeCapacity;
 
         BamLearner(Config cfg, AgentContext ctx) {
+            super("bam", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.goalConditioned = train.goalConditioned();
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(cfg.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
-            this.slow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_slow"));
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim);
+            this.td = new TdBackup(critic, discountH, batch);
+            this.slow = flowActor("actor_slow", cfg.actorHidden(), cfg.activation());
             this.slowTarget = slow.copy();
-            this.fast = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_fast"));
-            this.modules = List.of(critic.network(), slow.network(), fast.network());
-            this.grads = new Gradients[] {critic.network().newGradients(), slow.network().newGradients(),
-                    fast.network().newGradients()};
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()).withClipGlobalNorm(cfg.clipGradNorm()), modules);
+            modules.keep("target_actor_slow", slowTarget.network());
+            this.fast = flowActor("actor_fast", cfg.actorHidden(), cfg.activation());
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()).withClipGlobalNorm(cfg.clipGradNorm()));
             this.bc = new FlowMatching(slow, batch);
             this.bcTape = slow.network().newTape(batch);
-            this.trainTape = fast.network().newTape(batch);
-            this.actTape = fast.network().newTape(batch);
-            this.actSlowTape = slow.network().newTape(batch);
+            this.trainFast = new OdeSampler(fast, cfg.flowSteps());
+            this.trainSlow = new OdeSampler(slow, cfg.flowSteps());
             int n = cfg.flowSteps();
             this.sigma = new float[n];
             for (int k = 0; k < n; k++) sigma[k] = AdjointMatching.sigma(k, n);
@@ -263,20 +200,15 @@ public final class BAM implements Algorithm<BAM.Config> {
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            for (Gradients g : grads) g.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
             float[] actions = train.batch().actions();
-            float[] valid = train.batch().lastValid();
 
-            float[] next = act(trainTape, train.nextValueConditioning(), batch, rng);
-            float[] y = new float[batch];
-            critic.targets(train.batch().lastRewards(), train.batch().lastMasks(), discountH, train.nextValueConditioning(),
-                    next, batch, y);
-            double lq = critic.loss(train.valueConditioning(), actions, y, valid, batch, grads[0]);
+            double lq = td.loss(train, (c, n, r) -> act(trainFast, trainSlow, c, n, r), rng, modules.grads(critic.network()));
             m.put("critic_loss", lq);
 
-            double lbc = bc.loss(bcTape, train.actorConditioning(), actions, valid, FlowMatching.TimeSampling.UNIFORM,
-                    cfg.flowSteps(), rng, grads[1]);
+            double lbc = bc.loss(bcTape, train.actorConditioning(), actions, td.valid(), FlowMatching.TimeSampling.UNIFORM,
+                    cfg.flowSteps(), rng, modules.grads(slow.network()));
             m.put("bc_flow_loss", lbc);
 
             int nd = batch * chunkDim;
@@ -284,11 +216,11 @@ public final class BAM implements Algorithm<BAM.Config> {
             rng.fillGaussian(x0);
             float[] eps = new float[(cfg.flowSteps() - 1) * nd];
             rng.fillGaussian(eps);
-            double[] la = actorLoss(train.actorConditioning(), x0, eps, batch, grads[2]);
+            double[] la = actorLoss(train.actorConditioning(), x0, eps, batch, modules.grads(fast.network()));
             m.put("bam_q_loss", la[0]);
             m.put("bam_kl", la[1]);
 
-            double norm = adam.step(grads);
+            double norm = modules.step();
             m.put("grad_norm", norm);
             m.put("total_loss", lq + lbc + la[0] + la[1]);
             critic.polyakUpdate();
@@ -400,14 +332,8 @@ public final class BAM implements Algorithm<BAM.Config> {
         }
 
         /** clip(ODE(actor_fast)) (actor_slow when λ = 0) from fresh noise. */
-        private float[] act(Mlp.Tape tape, float[] c, int n, Rng rng) {
-            float[] x = new float[n * chunkDim];
-            rng.fillGaussian(x);
-            if (cfg.invTemp() == 0) {
-                if (actSlowTape.capacity() < n) actSlowTape = slow.network().newTape(n);
-                return EulerSampler.integrate(slow, actSlowTape, c, x, n, cfg.flowSteps(), true);
-            }
-            return EulerSampler.integrate(fast, tape, c, x, n, cfg.flowSteps(), true);
+        private float[] act(OdeSampler fastOde, OdeSampler slowOde, float[] c, int n, Rng rng) {
+            return (cfg.invTemp() == 0 ? slowOde : fastOde).sample(c, n, rng);
         }
 
         @Override
@@ -415,72 +341,21 @@ public final class BAM implements Algorithm<BAM.Config> {
             if (validation == null) return Map.of();
             validation.sample(rng);
             Map<String, Double> m = new LinkedHashMap<>();
-            float[] v = validation.batch().lastValid();
-            m.put("bc_flow_loss", bc.loss(bcTape, validation.actorConditioning(), validation.batch().actions(), v,
+            td.labels(validation.batch());
+            m.put("bc_flow_loss", bc.loss(bcTape, validation.actorConditioning(), validation.batch().actions(), td.valid(),
                     FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
-            float[] na = act(trainTape, validation.nextValueConditioning(), batch, rng);
-            float[] yy = new float[batch];
-            critic.targets(validation.batch().lastRewards(), validation.batch().lastMasks(), discountH,
-                    validation.nextValueConditioning(), na, batch, yy);
-            m.put("critic_loss", critic.loss(validation.valueConditioning(), validation.batch().actions(), yy, v, batch, null));
+            m.put("critic_loss", td.loss(validation, (c, n, r) -> act(trainFast, trainSlow, c, n, r), rng, null));
             return m;
         }
 
         @Override
         public Map<String, Policy> policies() {
+            OdeSampler fastOde = new OdeSampler(fast, cfg.flowSteps());
+            OdeSampler slowOde = new OdeSampler(slow, cfg.flowSteps());
             Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("bam", new ChunkPolicy(false));
-            p.put("flow-bc", new ChunkPolicy(true));
+            p.put("bam", policy((c, n, rng) -> act(fastOde, slowOde, c, n, rng)));
+            p.put("flow-bc", policy(slowOde::sample));
             return p;
-        }
-
-        private final class ChunkPolicy implements Policy {
-            private final boolean bcOnly;
-
-            ChunkPolicy(boolean bcOnly) {
-                this.bcOnly = bcOnly;
-            }
-
-            @Override
-            public int chunkLength() {
-                return cfg.horizon();
-            }
-
-            @Override
-            public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
-                if (bcOnly) {
-                    if (actSlowTape.capacity() < n) actSlowTape = slow.network().newTape(n);
-                    float[] x = new float[n * chunkDim];
-                    rng.fillGaussian(x);
-                    return EulerSampler.integrate(slow, actSlowTape, c, x, n, cfg.flowSteps(), true);
-                }
-                if (actTape.capacity() < n) actTape = fast.network().newTape(n);
-                return BamLearner.this.act(actTape, c, n, rng);
-            }
-        }
-
-        private Checkpoint checkpoint() {
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("actor_slow", slow.network()).add("target_actor_slow", slowTarget.network())
-                    .add("actor_fast", fast.network()).add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("bam.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("bam.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            long n = 0;
-            for (Module mod : modules) n += mod.parameterCount();
-            return n;
         }
     }
 }

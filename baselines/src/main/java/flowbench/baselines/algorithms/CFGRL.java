@@ -1,33 +1,30 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.QgfLoader;
 import flowbench.baselines.flow.FlowMatching;
 import flowbench.baselines.flow.FlowMatching.TimeSampling;
 import flowbench.baselines.flow.TimeEmbedding;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
+import flowbench.baselines.nn.GrowingTape;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
 import flowbench.baselines.nn.MlpConfig;
 import flowbench.baselines.nn.WeightInit;
 import flowbench.baselines.rl.IqlCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.ChunkBatch;
 import flowbench.harness.data.GoalConfig;
-import flowbench.harness.protocol.Configs;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +46,7 @@ import java.util.Map;
  *       QUIRK m = 1 − terminals ({@link QGF.MaskSource}).</li>
  * </ul>
  */
-public final class CFGRL implements Algorithm<CFGRL.Config> {
+public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
 
     /**
      * @param actorHidden        velocity-field widths
@@ -75,29 +72,22 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
                          int horizon, double discount, int numQs, double expectile, double targetTau,
                          double unconditionalWeight, QGF.MaskSource maskSource, List<Double> weights, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("cfgrl: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("cfgrl: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (activation == null) throw new IllegalArgumentException("cfgrl: activation must be set");
-            if (batchSize < 1) throw new IllegalArgumentException("cfgrl: batchSize must be >= 1, got " + batchSize);
-            if (!(actorLearningRate > 0 && criticLearningRate > 0 && valueLearningRate > 0)) {
-                throw new IllegalArgumentException("cfgrl: learning rates must be > 0, got " + actorLearningRate + ", "
-                        + criticLearningRate + ", " + valueLearningRate);
-            }
-            if (flowSteps < 1) throw new IllegalArgumentException("cfgrl: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("cfgrl: horizon must be >= 1, got " + horizon);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("cfgrl: discount must be in [0, 1), got " + discount);
-            if (!(unconditionalWeight >= 0)) throw new IllegalArgumentException("cfgrl: unconditionalWeight must be >= 0, got " + unconditionalWeight);
-            if (maskSource == null) throw new IllegalArgumentException("cfgrl: maskSource must be TERMINALS or DATASET");
+            ConfigChecks check = new ConfigChecks("cfgrl");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.set("activation", activation);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("actorLearningRate", actorLearningRate);
+            check.positive("criticLearningRate", criticLearningRate);
+            check.positive("valueLearningRate", valueLearningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.discount("discount", discount);
+            check.nonNegative("unconditionalWeight", unconditionalWeight);
+            check.set("maskSource", maskSource, "TERMINALS or DATASET");
             if (weights == null || weights.isEmpty()) throw new IllegalArgumentException("cfgrl: weights must list at least one guidance weight");
-            HashSet<Double> seen = new HashSet<>();
-            for (Double w : weights) {
-                if (w == null || !Double.isFinite(w) || w < 0) throw new IllegalArgumentException("cfgrl: weights must be finite and >= 0, got " + weights);
-                if (!seen.add(w)) throw new IllegalArgumentException("cfgrl: weights lists " + w + " twice");
-            }
-            weights = List.copyOf(weights);
-            if (goals == null) throw new IllegalArgumentException("cfgrl: goals must be set");
+            weights = check.sweep("weights", weights);
+            check.set("goals", goals);
         }
 
         @Override
@@ -133,8 +123,8 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
 
         /** This config with other sizes and horizon (tests). */
         public Config withTraining(int[] actor, int[] critic, int batch, double lr, int h) {
-            return new Config(actor, critic, activation, batch, lr, lr, lr, flowSteps, h, discount, numQs, expectile,
-                    targetTau, unconditionalWeight, maskSource, weights, goals);
+            return ConfigRecords.with(this, "actorHidden", actor, "criticHidden", critic, "batchSize", batch,
+                    "actorLearningRate", lr, "criticLearningRate", lr, "valueLearningRate", lr, "horizon", h);
         }
 
         IqlCritic.Config criticConfig() {
@@ -142,60 +132,28 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
                     discount, horizon, targetTau, criticLearningRate, valueLearningRate);
         }
 
-        GoalConfig goalConfig() {
-            return goals.withDiscount(discount);
-        }
-
-        // arrays make the generated equals/hashCode/toString identity-based; compare the JSON form instead
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Configs.toJson(this).equals(Configs.toJson(c));
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Configs.toJson(this).hashCode();
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "CFGRL.Config" + Configs.toJson(this);
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "cfgrl";
-    }
-
-    @Override
-    public String paper() {
-        return "Frans, Park, Abbeel, Levine, Diffusion Guidance Is a Controllable Policy Improvement Operator (2025)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "CFGRL: optimality-conditioned BC flow (positive branch weighted by 1[Q - V > 0], unconditional branch "
-                + "x0.1) with an IQL critic; acts with classifier-free guidance v_u + w (v_pos - v_u).";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("cfgrl: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public CFGRL() {
+        super("cfgrl", "training-time",
+                "Frans, Park, Abbeel, Levine, Diffusion Guidance Is a Controllable Policy Improvement Operator (2025)",
+                "CFGRL: optimality-conditioned BC flow (positive branch weighted by 1[Q - V > 0], unconditional "
+                        + "branch x0.1) with an IQL critic; acts with classifier-free guidance v_u + w (v_pos - v_u).",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -203,47 +161,31 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
         return new CfgrlLearner(config, context);
     }
 
-    static final class CfgrlLearner implements Learner {
+    static final class CfgrlLearner extends OfflineLearner {
         private final Config cfg;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final boolean goalConditioned;
-        private final int condDim;
-        private final int chunkDim;
-        private final int batch;
         private final VelocityField field;
-        private final Adam adam;
-        private final Gradients grads;
         private final Mlp.Tape bcTape;
         private final FlowMatching bc;
         private final IqlCritic critic;
-        private Mlp.Tape vTape;
-        private Mlp.Tape actTape;
+        private final GrowingTape vTape;
         private final float[] rewards;
         private final float[] masks;
         private final float[] valid;
 
         CfgrlLearner(Config cfg, AgentContext ctx) {
+            super("cfgrl", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.goalConditioned = train.goalConditioned();
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
             MlpConfig actor = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(),
                     LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST, false, WeightInit.LECUN_NORMAL);
             // conditioning [c, o]: the optimality flag is the last conditioning column
-            this.field = new VelocityField(condDim + 1, chunkDim, TimeEmbedding.SINUSOIDAL16, actor,
-                    Seeds.rng(ctx.seed(), "init", "velocity"));
-            this.adam = new Adam(AdamConfig.of(cfg.actorLearningRate()), field.network());
-            this.grads = field.network().newGradients();
+            this.field = new VelocityField(condDim + 1, chunkDim, TimeEmbedding.SINUSOIDAL16, actor, initRng("velocity"));
+            modules.train("velocity", field.network());
+            modules.optimise("velocity_adam", AdamConfig.of(cfg.actorLearningRate()));
             this.bcTape = field.network().newTape(batch);
             this.bc = new FlowMatching(field, batch);
-            this.critic = new IqlCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(ctx.seed(), "init", "iql"));
-            this.vTape = critic.v().newTape(batch);
-            this.actTape = field.network().newTape(batch);
+            this.critic = new IqlCritic(condDim, chunkDim, cfg.criticConfig(), batch, initRng("iql"));
+            modules.part("iql_", critic::addTo, critic::parameterCount);
+            this.vTape = new GrowingTape(critic.v());
             this.rewards = new float[batch];
             this.masks = new float[batch];
             this.valid = new float[batch];
@@ -259,17 +201,7 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
         }
 
         private void labels(OfflineBatches source) {
-            ChunkBatch b = source.batch();
-            b.lastRewards(rewards);
-            b.lastValid(valid);
-            if (source.goalConditioned() || cfg.maskSource() == QGF.MaskSource.DATASET) {
-                b.lastMasks(masks);
-            } else {
-                // QUIRK (QGF loader, qgf.md §2.2): m = 1 − terminals of the chunk's last step
-                float[] term = b.terminals();
-                int h = b.horizon();
-                for (int i = 0; i < b.batchSize(); i++) masks[i] = 1f - term[i * h + h - 1];
-            }
+            QgfLoader.labels(source, cfg.maskSource() == QGF.MaskSource.TERMINALS, rewards, masks, valid);
         }
 
         /**
@@ -279,8 +211,7 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
         float[] positive(float[] valueCond, float[] actions, int n) {
             float[] q = new float[n];
             critic.targetMin().evaluate(valueCond, actions, n, q, null);
-            if (vTape.capacity() < n) vTape = critic.v().newTape(n);
-            float[] v = critic.v().forward(vTape, valueCond, n);
+            float[] v = critic.v().forward(vTape.forBatch(n), valueCond, n);
             float[] pos = new float[n];
             for (int b = 0; b < n; b++) pos[b] = q[b] - v[b] > 0 ? 1f : 0f;
             return pos;
@@ -293,20 +224,20 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
             Rng uncRng = rng.split();
             train.sample(batchRng);
             float[] actions = train.batch().actions();
-            float hi = (float) (1 - 1e-5); // QGF loader clip (qgf.md §2.1)
-            for (int i = 0; i < actions.length; i++) actions[i] = Math.max(-hi, Math.min(hi, actions[i]));
+            QgfLoader.clipActions(actions);
             float[] cond = train.actorConditioning();
             float[] pos = positive(cond, actions, batch);
             double frac = 0;
             for (float p : pos) frac += p;
-            grads.zero();
+            modules.zeroGrads();
+            Gradients grads = modules.grads(field.network());
             double lPos = bc.loss(bcTape, withFlag(cond, 1f, batch), actions, pos, TimeSampling.DISCRETE, cfg.flowSteps(),
                     posRng, grads);
             float[] uw = new float[batch];
             java.util.Arrays.fill(uw, (float) cfg.unconditionalWeight());
             double lUnc = bc.loss(bcTape, withFlag(cond, 0f, batch), actions, uw, TimeSampling.DISCRETE, cfg.flowSteps(),
                     uncRng, grads);
-            adam.step(grads);
+            modules.step();
             labels(train);
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("positive_flow_loss", lPos);
@@ -333,8 +264,8 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
         }
 
         /** Euler sampling of v_u + w·(v_pos − v_u), clipped at the end. */
-        float[] sample(float[] c, int n, double w, Rng rng) {
-            if (actTape.capacity() < n) actTape = field.network().newTape(n);
+        float[] sample(GrowingTape tape, float[] c, int n, double w, Rng rng) {
+            Mlp.Tape actTape = tape.forBatch(n);
             int nd = n * chunkDim;
             float[] x = new float[nd];
             rng.fillGaussian(x);
@@ -360,49 +291,11 @@ public final class CFGRL implements Algorithm<CFGRL.Config> {
 
         @Override
         public Map<String, Policy> policies() {
+            GrowingTape tape = new GrowingTape(field.network());
             Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("flow-bc", new ChunkPolicy(0));
-            for (double w : cfg.weights()) if (w != 0) p.put(policyName(w), new ChunkPolicy(w));
+            p.put("flow-bc", policy((c, n, rng) -> sample(tape, c, n, 0, rng)));
+            for (double w : cfg.weights()) if (w != 0) p.put(policyName(w), policy((c, n, rng) -> sample(tape, c, n, w, rng)));
             return p;
-        }
-
-        private final class ChunkPolicy implements Policy {
-            private final double w;
-
-            ChunkPolicy(double w) {
-                this.w = w;
-            }
-
-            @Override
-            public int chunkLength() {
-                return cfg.horizon();
-            }
-
-            @Override
-            public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
-                return sample(c, n, w, rng);
-            }
-        }
-
-        private Checkpoint checkpoint() {
-            Checkpoint ck = new Checkpoint().add("velocity", field.network()).add("velocity_adam", adam);
-            return critic.addTo(ck, "iql_");
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("cfgrl.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("cfgrl.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return field.network().parameterCount() + critic.parameterCount();
         }
     }
 }

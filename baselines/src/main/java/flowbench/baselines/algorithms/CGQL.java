@@ -1,34 +1,25 @@
 package flowbench.baselines.algorithms;
 
-import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
+import flowbench.baselines.common.OfflineLearner;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
-import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
-import flowbench.baselines.nn.MlpConfig;
 import flowbench.baselines.nn.MlpEnsemble;
-import flowbench.baselines.nn.Module;
 import flowbench.baselines.rl.ActionCritic;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
-import flowbench.harness.protocol.Configs;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -50,7 +41,7 @@ import java.util.Map;
  * <p>Registered as {@code cgql} (simple), {@code cgql-m} (mse), {@code cgql-l} (linex). Goal-conditioned tasks: critic
  * on [s, g_value], actor on [s, g_actor] (hindsight goals, as QAM).
  */
-public final class CGQL implements Algorithm<CGQL.Config> {
+public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
 
     /** Critic mode: the reference's tags CGQL / CGQL_MSE / CGQL_LINEX. */
     public enum Mode {
@@ -95,25 +86,24 @@ public final class CGQL implements Algorithm<CGQL.Config> {
                          double invTemp, double guidanceCoef, double noisyCoef, double isdClip, boolean guidanceXTerm,
                          boolean targetGuidance, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("cgql: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("cgql: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (activation == null) throw new IllegalArgumentException("cgql: activation must be set (GELU or RELU)");
-            if (batchSize < 1) throw new IllegalArgumentException("cgql: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("cgql: learningRate must be > 0, got " + learningRate);
-            if (numQs < 1) throw new IllegalArgumentException("cgql: numQs must be >= 1, got " + numQs);
-            if (!(rho >= 0)) throw new IllegalArgumentException("cgql: rho must be >= 0, got " + rho);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("cgql: discount must be in [0, 1), got " + discount);
-            if (!(tau >= 0 && tau <= 1)) throw new IllegalArgumentException("cgql: tau must be in [0, 1], got " + tau);
-            if (flowSteps < 1) throw new IllegalArgumentException("cgql: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("cgql: horizon must be >= 1, got " + horizon);
+            ConfigChecks check = new ConfigChecks("cgql");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.set("activation", activation, "GELU or RELU");
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("numQs", numQs, 1);
+            check.nonNegative("rho", rho);
+            check.discount("discount", discount);
+            check.unitInterval("tau", tau);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
             if (mode == null) throw new IllegalArgumentException("cgql: mode must be one of SIMPLE, MSE, LINEX");
-            if (!(invTemp >= 0)) throw new IllegalArgumentException("cgql: invTemp must be >= 0, got " + invTemp);
-            if (!(guidanceCoef >= 0)) throw new IllegalArgumentException("cgql: guidanceCoef must be >= 0, got " + guidanceCoef);
-            if (!(noisyCoef >= 0)) throw new IllegalArgumentException("cgql: noisyCoef must be >= 0, got " + noisyCoef);
-            if (!(isdClip > 0)) throw new IllegalArgumentException("cgql: isdClip must be > 0, got " + isdClip);
-            if (goals == null) throw new IllegalArgumentException("cgql: goals must be set");
+            check.nonNegative("invTemp", invTemp);
+            check.nonNegative("guidanceCoef", guidanceCoef);
+            check.nonNegative("noisyCoef", noisyCoef);
+            check.positive("isdClip", isdClip);
+            check.set("goals", goals);
         }
 
         @Override
@@ -156,70 +146,50 @@ public final class CGQL implements Algorithm<CGQL.Config> {
 
         /** This config with other sizes (tests). */
         public Config withTraining(int[] actor, int[] critic, int qs, int batch, double lr) {
-            return new Config(actor, critic, activation, batch, lr, qs, rho, discount, tau, flowSteps, horizon, mode,
-                    invTemp, guidanceCoef, noisyCoef, isdClip, guidanceXTerm, targetGuidance, goals);
+            return ConfigRecords.with(this,
+                    "actorHidden", actor, "criticHidden", critic, "batchSize", batch, "learningRate", lr, "numQs", qs);
         }
 
         /** This config with other guidance settings. */
         public Config withGuidance(double beta, double coef, boolean xTerm) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, discount, tau,
-                    flowSteps, horizon, mode, beta, coef, noisyCoef, isdClip, xTerm, targetGuidance, goals);
+            return ConfigRecords.with(this, "invTemp", beta, "guidanceCoef", coef, "guidanceXTerm", xTerm);
         }
 
         /** This config with another noisy-critic weight. */
         public Config withNoisyCoef(double coef) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, discount, tau,
-                    flowSteps, horizon, mode, invTemp, guidanceCoef, coef, isdClip, guidanceXTerm, targetGuidance, goals);
-        }
-
-        GoalConfig goalConfig() {
-            return goals.withDiscount(discount);
+            return ConfigRecords.with(this, "noisyCoef", coef);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
-        // arrays make the generated equals/hashCode/toString identity-based; compare the JSON form instead
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Configs.toJson(this).equals(Configs.toJson(c));
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Configs.toJson(this).hashCode();
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "CGQL.Config" + Configs.toJson(this);
+            return ConfigRecords.toString(this);
         }
     }
 
     private final Mode mode;
 
     public CGQL(Mode mode) {
+        super(mode.registryName(), "training-time",
+                "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026), CGQL baseline",
+                description(mode), Config.class, () -> Config.paper(mode), () -> Config.cpu(mode));
         this.mode = mode;
     }
 
-    @Override
-    public String name() {
-        return mode.registryName();
-    }
-
-    @Override
-    public String paper() {
-        return "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026), CGQL baseline";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
+    private static String description(Mode mode) {
         String crit = switch (mode) {
             case SIMPLE -> "clean-action critic Q(s,a,1)";
             case MSE -> "time-conditioned critic with an MSE noisy-action term";
@@ -230,20 +200,6 @@ public final class CGQL implements Algorithm<CGQL.Config> {
     }
 
     @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper(mode);
-            case "cpu" -> Config.cpu(mode);
-            default -> throw new IllegalArgumentException(name() + ": unknown profile '" + profile + "', expected paper or cpu");
-        };
-    }
-
-    @Override
     public Learner create(Config config, AgentContext context) {
         if (config.mode() != mode) {
             throw new IllegalArgumentException(name() + ": config mode " + config.mode() + " does not match " + mode);
@@ -251,51 +207,29 @@ public final class CGQL implements Algorithm<CGQL.Config> {
         return new CgqlLearner(config, context);
     }
 
-    static final class CgqlLearner implements Learner {
+    static final class CgqlLearner extends OfflineLearner {
         private final Config cfg;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final boolean goalConditioned;
-        private final int condDim;
-        private final int chunkDim;
-        private final int batch;
-        private final double discountH;
         final TdCritic critic;
         private final VelocityField actor;
         private final VelocityField actorTarget;
-        private final List<Module> modules;
-        private final Gradients[] grads;
-        private final Adam adam;
         private final FlowMatching bc;
         private final Mlp.Tape bcTape;
         private final MlpEnsemble.Tape noisyTape;
         private final Sampler trainSampler;
-        private final Sampler actSampler;
 
         CgqlLearner(Config cfg, AgentContext ctx) {
+            super("cgql", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.goalConditioned = train.goalConditioned();
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(cfg.discount(), cfg.horizon());
-            long seed = ctx.seed();
             // the critic's "action" is [a, t]: exactly the reference input order [s, a, t]
-            this.critic = new TdCritic(condDim, chunkDim + 1, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
-            this.actor = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor"));
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim + 1);
+            this.actor = flowActor("actor", cfg.actorHidden(), cfg.activation());
             this.actorTarget = actor.copy();
-            this.modules = List.of(critic.network(), actor.network());
-            this.grads = new Gradients[] {critic.network().newGradients(), actor.network().newGradients()};
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), modules);
+            modules.keep("target_actor", actorTarget.network());
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(actor, batch);
             this.bcTape = actor.network().newTape(batch);
             this.noisyTape = critic.network().newTape(batch);
             this.trainSampler = new Sampler(batch);
-            this.actSampler = new Sampler(batch);
         }
 
         /** [a, t] rows for the critic. */
@@ -311,7 +245,8 @@ public final class CGQL implements Algorithm<CGQL.Config> {
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            for (Gradients g : grads) g.zero();
+            modules.zeroGrads();
+            Gradients criticGrads = modules.grads(critic.network());
             Map<String, Double> m = new LinkedHashMap<>();
             float[] actions = train.batch().actions();
             float[] valid = train.batch().lastValid();
@@ -323,7 +258,7 @@ public final class CGQL implements Algorithm<CGQL.Config> {
             trainSampler.sample(train.nextValueConditioning(), batch, rng, next, true);
             float[] y = new float[batch];
             critic.targets(rewards, masks, discountH, train.nextValueConditioning(), withTime(next, null, 1f, batch), batch, y);
-            double lq = critic.loss(train.valueConditioning(), withTime(actions, null, 1f, batch), y, valid, batch, grads[0]);
+            double lq = critic.loss(train.valueConditioning(), withTime(actions, null, 1f, batch), y, valid, batch, criticGrads);
             float[] q = critic.lastLossQ(batch);
             double qs = 0;
             for (float v : q) qs += v;
@@ -332,17 +267,17 @@ public final class CGQL implements Algorithm<CGQL.Config> {
             double total = lq;
 
             if (cfg.mode() != Mode.SIMPLE) {
-                double ln = noisyLoss(train.valueConditioning(), actions, valid, batch, rng, grads[0], cfg.noisyCoef());
+                double ln = noisyLoss(train.valueConditioning(), actions, valid, batch, rng, criticGrads, cfg.noisyCoef());
                 m.put("noisy_critic_loss", ln);
                 total += cfg.noisyCoef() * ln;
             }
 
             double lbc = bc.loss(bcTape, train.actorConditioning(), actions, valid, FlowMatching.TimeSampling.UNIFORM,
-                    cfg.flowSteps(), rng, grads[1]);
+                    cfg.flowSteps(), rng, modules.grads(actor.network()));
             m.put("bc_flow_loss", lbc);
             total += lbc;
 
-            adam.step(grads);
+            modules.step();
             m.put("total_loss", total);
             critic.polyakUpdate();
             actorTarget.network().parameters().polyakUpdate(actor.network().parameters(), cfg.tau());
@@ -434,30 +369,11 @@ public final class CGQL implements Algorithm<CGQL.Config> {
 
         @Override
         public Map<String, Policy> policies() {
+            Sampler sampler = new Sampler(batch);
             Map<String, Policy> p = new LinkedHashMap<>();
-            p.put(cfg.mode().registryName(), new ChunkPolicy(true));
-            p.put("flow-bc", new ChunkPolicy(false));
+            p.put(cfg.mode().registryName(), policy((c, n, rng) -> sampler.sample(c, n, rng, new float[n * chunkDim], true)));
+            p.put("flow-bc", policy((c, n, rng) -> sampler.sample(c, n, rng, new float[n * chunkDim], false)));
             return p;
-        }
-
-        private final class ChunkPolicy implements Policy {
-            private final boolean guided;
-
-            ChunkPolicy(boolean guided) {
-                this.guided = guided;
-            }
-
-            @Override
-            public int chunkLength() {
-                return cfg.horizon();
-            }
-
-            @Override
-            public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
-                float[] out = new float[n * chunkDim];
-                return actSampler.sample(c, n, rng, out, guided);
-            }
         }
 
         /** The guided Euler sampler (qam.md §2.8) with its own tape; one per use site. */
@@ -512,28 +428,6 @@ public final class CGQL implements Algorithm<CGQL.Config> {
                 }
                 for (int k = 0; k < nd; k++) x[k] = Math.max(-1f, Math.min(1f, x[k]));
             }
-        }
-
-        private Checkpoint checkpoint() {
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("actor", actor.network()).add("target_actor", actorTarget.network()).add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("cgql.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("cgql.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            long n = 0;
-            for (Module mod : modules) n += mod.parameterCount();
-            return n;
         }
     }
 }

@@ -1,14 +1,17 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.flow.EulerSampler;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
+import flowbench.baselines.flow.OdeSampler;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
@@ -20,19 +23,14 @@ import flowbench.baselines.rl.EnsembleCritic;
 import flowbench.baselines.rl.TanhNormalPolicy;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -50,10 +48,10 @@ import java.util.Map;
  * QUIRK (section 8.17): Qz is trained on z ~ N(0, I) but queried at noise_scale·tanh(·) ∈ (−scale, scale); kept.
  * One Adam over all modules, no clipping.
  */
-public final class DSRL implements Algorithm<DSRL.Config> {
+public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
 
     /**
-     * @param actorHidden  hidden widths of v_β and μ
+     * @param actorHidden  hidden widths of the BC flow v_β and of the noise policy π
      * @param criticHidden hidden widths of each critic member
      * @param activation   hidden activation (GELU, tanh approximation)
      * @param batchSize    B
@@ -69,17 +67,16 @@ public final class DSRL implements Algorithm<DSRL.Config> {
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double tau, int flowSteps, int horizon, double noiseScale, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("dsrl: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("dsrl: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (batchSize < 1) throw new IllegalArgumentException("dsrl: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("dsrl: learningRate must be > 0, got " + learningRate);
-            if (flowSteps < 1) throw new IllegalArgumentException("dsrl: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("dsrl: horizon must be >= 1, got " + horizon);
-            if (!(noiseScale > 0)) throw new IllegalArgumentException("dsrl: noiseScale must be > 0, got " + noiseScale);
-            if (goals == null) throw new IllegalArgumentException("dsrl: goals must be set");
-            new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            ConfigChecks check = new ConfigChecks("dsrl");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.positive("noiseScale", noiseScale);
+            check.set("goals", goals);
+            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
 
         @Override
@@ -111,68 +108,35 @@ public final class DSRL implements Algorithm<DSRL.Config> {
         }
 
         public Config withNoiseScale(double a) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, flowSteps,
-                    horizon, a, goals);
+            return ConfigRecords.with(this, "noiseScale", a);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && Arrays.equals(criticHidden, c.criticHidden)
-                    && Arrays.equals(fields(), c.fields());
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(fields());
-        }
-
-        private Object[] fields() {
-            return new Object[] {activation, batchSize, learningRate, numQs, rho, tau, flowSteps, horizon, noiseScale, goals};
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "DSRL.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden=" + Arrays.toString(criticHidden)
-                    + ", " + Arrays.toString(fields()) + "]";
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "dsrl";
-    }
-
-    @Override
-    public String paper() {
-        return "Wagenmaker et al., Steering Your Diffusion Policy with Latent Space Reinforcement Learning (DSRL, 2025)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "SAC on the BC flow's input noise: a TanhNormal latent policy maximising a z-critic distilled from Q.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("dsrl: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public DSRL() {
+        super("dsrl", "training-time",
+                "Wagenmaker et al., Steering Your Diffusion Policy with Latent Space Reinforcement Learning "
+                        + "(DSRL, 2025)",
+                "SAC on the BC flow's input noise: a TanhNormal latent policy maximising a z-critic distilled from Q.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -180,15 +144,10 @@ public final class DSRL implements Algorithm<DSRL.Config> {
         return new DsrlLearner(config, context);
     }
 
-    static final class DsrlLearner implements Learner {
+    static final class DsrlLearner extends OfflineLearner {
         private final Config cfg;
-        private final int batch;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final int condDim;
-        private final int chunkDim;
-        private final double discountH;
         private final TdCritic critic;
+        private final TdBackup td;
         private final MlpEnsemble zCritic;
         private final MlpEnsemble.Tape zTape;
         private final EnsembleCritic zView;
@@ -196,87 +155,57 @@ public final class DSRL implements Algorithm<DSRL.Config> {
         private final VelocityField targetFlow;
         private final TanhNormalPolicy actor;
         private final ScalarParameter logAlpha;
-        private final List<Module> modules = new ArrayList<>();
-        private final Gradients[] grads;
-        private final Adam adam;
         private final FlowMatching bc;
         private final Mlp.Tape flowTape;
         private final Mlp.Tape targetFlowTape;
-        private Mlp.Tape actTape;
-        private final float[] nextActions;
-        private final float[] y;
-        private final float[] rewards;
-        private final float[] masks;
-        private final float[] valid;
+        private final OdeSampler actOde;
 
         DsrlLearner(Config cfg, AgentContext ctx) {
+            super("dsrl", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            GoalConfig g = cfg.goals();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), g.discount(), g);
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), g.discount(), g);
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(g.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            this.zCritic = new MlpEnsemble(new MlpConfig(condDim + chunkDim, cfg.criticHidden(), 1, cfg.activation(),
-                    LayerNormPlacement.AFTER_ACTIVATION, false), cfg.numQs(), Seeds.rng(seed, "init", "z_critic"));
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim);
+            this.td = new TdBackup(critic, discountH, batch);
+            this.zCritic = modules.train("z_critic", new MlpEnsemble(new MlpConfig(condDim + chunkDim, cfg.criticHidden(), 1,
+                    cfg.activation(), LayerNormPlacement.AFTER_ACTIVATION, false), cfg.numQs(), initRng("z_critic")));
             this.zTape = zCritic.newTape(batch);
             this.zView = new EnsembleCritic(zCritic, condDim, EnsembleCritic.Aggregation.MEAN);
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
-            this.flow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_bc_flow"));
+            this.flow = flowActor("actor_bc_flow", cfg.actorHidden(), cfg.activation());
             this.targetFlow = flow.copy();
-            this.actor = new TanhNormalPolicy(condDim, chunkDim, cfg.actorHidden(), cfg.activation(), batch,
-                    Seeds.rng(seed, "init", "actor"));
-            this.logAlpha = new ScalarParameter("log_alpha", 0f); // LogParam, init α = 1
-            modules.add(critic.network());
-            modules.add(zCritic);
-            modules.add(flow.network());
-            modules.addAll(actor.modules());
-            modules.add(logAlpha);
-            this.grads = new Gradients[modules.size()];
-            for (int i = 0; i < grads.length; i++) grads[i] = modules.get(i).newGradients();
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), modules);
+            modules.keep("target_actor_bc_flow", targetFlow.network());
+            this.actor = modules.train("actor_", new TanhNormalPolicy(condDim, chunkDim, cfg.actorHidden(), cfg.activation(),
+                    batch, initRng("actor")));
+            this.logAlpha = modules.train("log_alpha", new ScalarParameter("log_alpha", 0f)); // LogParam, init α = 1
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(flow, batch);
             this.flowTape = flow.network().newTape(batch);
             this.targetFlowTape = targetFlow.network().newTape(batch);
-            this.nextActions = new float[batch * chunkDim];
-            this.y = new float[batch];
-            this.rewards = new float[batch];
-            this.masks = new float[batch];
-            this.valid = new float[batch];
+            // one sampler for the TD next actions and acting alike: both run the acting rule
+            this.actOde = new OdeSampler(targetFlow, cfg.flowSteps());
         }
 
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            for (Gradients g : grads) g.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
-            m.put("critic_loss", criticLoss(train, rng, grads[0]));
-            m.put("z_distill_loss", zDistillLoss(train.valueConditioning(), rng, grads[1]));
-            m.put("bc_flow_loss", bc.loss(flowTape, train.actorConditioning(), train.batch().actions(), valid,
-                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, grads[2]));
-            double[] a = actorLoss(train.actorConditioning(), rng, Arrays.copyOfRange(grads, 3, 6), grads[6]);
+            m.put("critic_loss", criticLoss(train, rng, modules.grads(critic.network())));
+            m.put("z_distill_loss", zDistillLoss(train.valueConditioning(), rng, modules.grads(zCritic)));
+            m.put("bc_flow_loss", bc.loss(flowTape, train.actorConditioning(), train.batch().actions(), td.valid(),
+                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, modules.grads(flow.network())));
+            double[] a = actorLoss(train.actorConditioning(), rng, modules.grads(actor.modules()), modules.grads(logAlpha));
             m.put("actor_loss", a[0]);
             m.put("actor_q", a[1]);
             m.put("entropy", a[2]);
             m.put("alpha", a[3]);
-            adam.step(grads);
+            modules.step();
             critic.polyakUpdate();
             targetFlow.network().parameters().polyakUpdate(flow.network().parameters(), cfg.tau());
             return m;
         }
 
-        /** TD loss with a' = the acting rule at s'_H; fills {@code valid}. */
+        /** TD loss with a' = the acting rule at s'_H. */
         private double criticLoss(OfflineBatches ob, Rng rng, Gradients g) {
-            ob.batch().lastRewards(rewards);
-            ob.batch().lastMasks(masks);
-            ob.batch().lastValid(valid);
-            System.arraycopy(act(ob.nextValueConditioning(), batch, rng), 0, nextActions, 0, nextActions.length);
-            critic.targets(rewards, masks, discountH, ob.nextValueConditioning(), nextActions, batch, y);
-            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, valid, batch, g);
+            return td.loss(ob, this::act, rng, g);
         }
 
         /** mean_{k,b}(Qz_k(c, z) − Q_k(c, a))², a = clip(ODE(v̄_β, c, z)); dQz_kb = 2(Qz_kb − Q_kb)/(K·B). */
@@ -343,8 +272,7 @@ public final class DSRL implements Algorithm<DSRL.Config> {
             actor.sample(c, n, rng, w, null);
             float s = (float) cfg.noiseScale();
             for (int i = 0; i < nd; i++) w[i] = s * clip(w[i]);
-            if (actTape == null || actTape.capacity() < n) actTape = targetFlow.network().newTape(n);
-            return EulerSampler.integrate(targetFlow, actTape, c, w, n, cfg.flowSteps(), true);
+            return actOde.integrate(c, w, n);
         }
 
         /** The target flow's clipped ODE at the given noise (for tests). */
@@ -353,7 +281,7 @@ public final class DSRL implements Algorithm<DSRL.Config> {
         }
 
         List<Module> modulesForTests() {
-            return modules;
+            return modules.trained();
         }
 
         @Override
@@ -363,56 +291,14 @@ public final class DSRL implements Algorithm<DSRL.Config> {
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("critic_loss", criticLoss(validation, rng, null));
             m.put("z_distill_loss", zDistillLoss(validation.valueConditioning(), rng, null));
-            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(), valid,
-                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
+            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(),
+                    td.valid(), FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
             return m;
         }
 
         @Override
         public Map<String, Policy> policies() {
-            Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("dsrl", new Policy() {
-                @Override
-                public int chunkLength() {
-                    return cfg.horizon();
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    return DsrlLearner.this.act(OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng);
-                }
-            });
-            return p;
+            return Map.of("dsrl", policy(this::act));
         }
-
-        private Checkpoint checkpoint() {
-            List<Module> am = actor.modules();
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("z_critic", zCritic).add("actor_bc_flow", flow.network())
-                    .add("target_actor_bc_flow", targetFlow.network()).add("actor_trunk", am.get(0))
-                    .add("actor_mean", am.get(1)).add("actor_log_std", am.get(2)).add("log_alpha", logAlpha)
-                    .add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("dsrl.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("dsrl.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            long n = critic.network().parameterCount() + flow.network().parameterCount();
-            for (Module mod : modules) n += mod == critic.network() || mod == flow.network() ? 0 : mod.parameterCount();
-            return n;
-        }
-    }
-
-    private static float clip(float v) {
-        return FQL.clip(v);
     }
 }

@@ -1,13 +1,15 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
-import flowbench.baselines.flow.EulerSampler;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.QgfLoader;
 import flowbench.baselines.flow.TimeEmbedding;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
@@ -16,17 +18,11 @@ import flowbench.baselines.nn.WeightInit;
 import flowbench.baselines.rl.ActionCritic;
 import flowbench.baselines.rl.IqlCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.ChunkBatch;
 import flowbench.harness.data.GoalConfig;
-import flowbench.harness.protocol.Configs;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,7 +41,7 @@ import java.util.Map;
  * GELU except on the last hidden layer, 16-dim sinusoidal time, LeCun-normal output, actions clipped to ±(1 − 1e−5),
  * mask QUIRK m = 1 − terminals by default). Acting: plain Euler sampling of the trained flow, clipped.
  */
-public final class EDP implements Algorithm<EDP.Config> {
+public final class EDP extends BaselineAlgorithm<EDP.Config> {
 
     /**
      * @param actorHidden        velocity-field widths
@@ -70,22 +66,20 @@ public final class EDP implements Algorithm<EDP.Config> {
                          int horizon, double discount, int numQs, double expectile, double targetTau, double bcCoef,
                          QGF.MaskSource maskSource, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("edp: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("edp: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (activation == null) throw new IllegalArgumentException("edp: activation must be set");
-            if (batchSize < 1) throw new IllegalArgumentException("edp: batchSize must be >= 1, got " + batchSize);
-            if (!(actorLearningRate > 0 && criticLearningRate > 0 && valueLearningRate > 0)) {
-                throw new IllegalArgumentException("edp: learning rates must be > 0, got " + actorLearningRate + ", "
-                        + criticLearningRate + ", " + valueLearningRate);
-            }
-            if (flowSteps < 1) throw new IllegalArgumentException("edp: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("edp: horizon must be >= 1, got " + horizon);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("edp: discount must be in [0, 1), got " + discount);
-            if (!(bcCoef >= 0)) throw new IllegalArgumentException("edp: bcCoef must be >= 0, got " + bcCoef);
-            if (maskSource == null) throw new IllegalArgumentException("edp: maskSource must be TERMINALS or DATASET");
-            if (goals == null) throw new IllegalArgumentException("edp: goals must be set");
+            ConfigChecks check = new ConfigChecks("edp");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.set("activation", activation);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("actorLearningRate", actorLearningRate);
+            check.positive("criticLearningRate", criticLearningRate);
+            check.positive("valueLearningRate", valueLearningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.discount("discount", discount);
+            check.nonNegative("bcCoef", bcCoef);
+            check.set("maskSource", maskSource, "TERMINALS or DATASET");
+            check.set("goals", goals);
         }
 
         @Override
@@ -116,8 +110,8 @@ public final class EDP implements Algorithm<EDP.Config> {
 
         /** This config with other sizes, horizon and λ (tests). */
         public Config withTraining(int[] actor, int[] critic, int batch, double lr, int h, double lambda) {
-            return new Config(actor, critic, activation, batch, lr, lr, lr, flowSteps, h, discount, numQs, expectile,
-                    targetTau, lambda, maskSource, goals);
+            return ConfigRecords.with(this, "actorHidden", actor, "criticHidden", critic, "batchSize", batch,
+                    "actorLearningRate", lr, "criticLearningRate", lr, "valueLearningRate", lr, "horizon", h, "bcCoef", lambda);
         }
 
         IqlCritic.Config criticConfig() {
@@ -125,60 +119,29 @@ public final class EDP implements Algorithm<EDP.Config> {
                     discount, horizon, targetTau, criticLearningRate, valueLearningRate);
         }
 
-        GoalConfig goalConfig() {
-            return goals.withDiscount(discount);
-        }
-
-        // arrays make the generated equals/hashCode/toString identity-based; compare the JSON form instead
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Configs.toJson(this).equals(Configs.toJson(c));
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Configs.toJson(this).hashCode();
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "EDP.Config" + Configs.toJson(this);
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "edp";
-    }
-
-    @Override
-    public String paper() {
-        return "Kang, Ma, Du, Pang, Yan, Efficient Diffusion Policies for Offline RL (NeurIPS 2023), flow version of the QGF repo";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "EDP (flow): BC flow trained with -min Q(s, clip(a_t + (1-t) v)) + lambda * BC, IQL critic; acts with "
-                + "plain Euler sampling of the trained flow.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("edp: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public EDP() {
+        super("edp", "training-time",
+                "Kang, Ma, Du, Pang, Yan, Efficient Diffusion Policies for Offline RL (NeurIPS 2023), flow "
+                        + "version of the QGF repo",
+                "EDP (flow): BC flow trained with -min Q(s, clip(a_t + (1-t) v)) + lambda * BC, IQL critic; "
+                        + "acts with plain Euler sampling of the trained flow.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -186,59 +149,33 @@ public final class EDP implements Algorithm<EDP.Config> {
         return new EdpLearner(config, context);
     }
 
-    static final class EdpLearner implements Learner {
+    static final class EdpLearner extends OfflineLearner {
         private final Config cfg;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final boolean goalConditioned;
-        private final int condDim;
-        private final int chunkDim;
-        private final int batch;
         final VelocityField field;
-        private final Adam adam;
-        private final Gradients grads;
         private final Mlp.Tape tape;
         private final IqlCritic critic;
-        private Mlp.Tape actTape;
         private final float[] rewards;
         private final float[] masks;
         private final float[] valid;
 
         EdpLearner(Config cfg, AgentContext ctx) {
+            super("edp", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.goalConditioned = train.goalConditioned();
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
             MlpConfig actor = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(),
                     LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST, false, WeightInit.LECUN_NORMAL);
-            this.field = new VelocityField(condDim, chunkDim, TimeEmbedding.SINUSOIDAL16, actor,
-                    Seeds.rng(ctx.seed(), "init", "velocity"));
-            this.adam = new Adam(AdamConfig.of(cfg.actorLearningRate()), field.network());
-            this.grads = field.network().newGradients();
+            this.field = new VelocityField(condDim, chunkDim, TimeEmbedding.SINUSOIDAL16, actor, initRng("velocity"));
+            modules.train("velocity", field.network());
+            modules.optimise("velocity_adam", AdamConfig.of(cfg.actorLearningRate()));
             this.tape = field.network().newTape(batch);
-            this.actTape = field.network().newTape(batch);
-            this.critic = new IqlCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(ctx.seed(), "init", "iql"));
+            this.critic = new IqlCritic(condDim, chunkDim, cfg.criticConfig(), batch, initRng("iql"));
+            modules.part("iql_", critic::addTo, critic::parameterCount);
             this.rewards = new float[batch];
             this.masks = new float[batch];
             this.valid = new float[batch];
         }
 
         private void labels(OfflineBatches source) {
-            ChunkBatch b = source.batch();
-            b.lastRewards(rewards);
-            b.lastValid(valid);
-            if (source.goalConditioned() || cfg.maskSource() == QGF.MaskSource.DATASET) {
-                b.lastMasks(masks);
-            } else {
-                // QUIRK (QGF loader, qgf.md §2.2): m = 1 − terminals of the chunk's last step
-                float[] term = b.terminals();
-                int h = b.horizon();
-                for (int i = 0; i < b.batchSize(); i++) masks[i] = 1f - term[i * h + h - 1];
-            }
+            QgfLoader.labels(source, cfg.maskSource() == QGF.MaskSource.TERMINALS, rewards, masks, valid);
         }
 
         /**
@@ -292,15 +229,15 @@ public final class EDP implements Algorithm<EDP.Config> {
             Rng actorRng = rng.split();
             train.sample(batchRng);
             float[] actions = train.batch().actions();
-            float hi = (float) (1 - 1e-5); // QGF loader clip (qgf.md §2.1)
-            for (int i = 0; i < actions.length; i++) actions[i] = Math.max(-hi, Math.min(hi, actions[i]));
+            QgfLoader.clipActions(actions);
             float[] x0 = new float[batch * chunkDim];
             actorRng.fillGaussian(x0);
             float[] t = new float[batch];
             for (int b = 0; b < batch; b++) t[b] = (float) actorRng.nextInt(cfg.flowSteps() + 1) / cfg.flowSteps();
-            grads.zero();
-            double[] l = actorLoss(train.actorConditioning(), actions, x0, t, batch, critic.targetMin(), grads);
-            adam.step(grads);
+            modules.zeroGrads();
+            double[] l = actorLoss(train.actorConditioning(), actions, x0, t, batch, critic.targetMin(),
+                    modules.grads(field.network()));
+            modules.step();
             labels(train);
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("actor_q_loss", l[0]);
@@ -322,41 +259,7 @@ public final class EDP implements Algorithm<EDP.Config> {
 
         @Override
         public Map<String, Policy> policies() {
-            Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("edp", new Policy() {
-                @Override
-                public int chunkLength() {
-                    return cfg.horizon();
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
-                    if (actTape.capacity() < n) actTape = field.network().newTape(n);
-                    return EulerSampler.sample(field, actTape, c, n, cfg.flowSteps(), rng);
-                }
-            });
-            return p;
-        }
-
-        private Checkpoint checkpoint() {
-            Checkpoint ck = new Checkpoint().add("velocity", field.network()).add("velocity_adam", adam);
-            return critic.addTo(ck, "iql_");
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("edp.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("edp.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return field.network().parameterCount() + critic.parameterCount();
+            return Map.of("edp", odePolicy(field, cfg.flowSteps()));
         }
     }
 }

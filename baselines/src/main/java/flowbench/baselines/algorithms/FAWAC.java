@@ -1,30 +1,27 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.flow.EulerSampler;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
 import flowbench.baselines.nn.MlpConfig;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -41,10 +38,10 @@ import java.util.Map;
  * </ul>
  * One Adam over critic, value and actor, no clipping.
  */
-public final class FAWAC implements Algorithm<FAWAC.Config> {
+public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
 
     /**
-     * @param actorHidden  hidden widths of v_β and μ
+     * @param actorHidden  hidden widths of the flow actor v_θ
      * @param criticHidden hidden widths of each critic member
      * @param activation   hidden activation (GELU, tanh approximation)
      * @param batchSize    B
@@ -61,18 +58,17 @@ public final class FAWAC implements Algorithm<FAWAC.Config> {
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double tau, int flowSteps, int horizon, double invTemp, double maxWeight, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("fawac: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("fawac: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (batchSize < 1) throw new IllegalArgumentException("fawac: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("fawac: learningRate must be > 0, got " + learningRate);
-            if (flowSteps < 1) throw new IllegalArgumentException("fawac: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("fawac: horizon must be >= 1, got " + horizon);
-            if (!(invTemp >= 0)) throw new IllegalArgumentException("fawac: invTemp must be >= 0, got " + invTemp);
-            if (!(maxWeight > 0)) throw new IllegalArgumentException("fawac: maxWeight must be > 0, got " + maxWeight);
-            if (goals == null) throw new IllegalArgumentException("fawac: goals must be set");
-            new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            ConfigChecks check = new ConfigChecks("fawac");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.nonNegative("invTemp", invTemp);
+            check.positive("maxWeight", maxWeight);
+            check.set("goals", goals);
+            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
 
         @Override
@@ -105,69 +101,36 @@ public final class FAWAC implements Algorithm<FAWAC.Config> {
         }
 
         public Config withInvTemp(double b) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, flowSteps,
-                    horizon, b, maxWeight, goals);
+            return ConfigRecords.with(this, "invTemp", b);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && Arrays.equals(criticHidden, c.criticHidden)
-                    && Arrays.equals(fields(), c.fields());
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(fields());
-        }
-
-        private Object[] fields() {
-            return new Object[] {activation, batchSize, learningRate, numQs, rho, tau, flowSteps, horizon, invTemp, maxWeight, goals};
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "FAWAC.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden=" + Arrays.toString(criticHidden)
-                    + ", " + Arrays.toString(fields()) + "]";
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "fawac";
-    }
-
-    @Override
-    public String paper() {
-        return "Advantage-weighted flow matching (AWR/AWAC-style weights on the flow BC loss), the FAWAC baseline of "
-                + "Park et al., Flow Q-Learning (ICML 2025)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "Flow matching weighted by exp(beta * advantage) from a TD critic and a SARSA value; one ODE sample to act.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("fawac: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public FAWAC() {
+        super("fawac", "training-time",
+                "Advantage-weighted flow matching (AWR/AWAC-style weights on the flow BC loss), the FAWAC "
+                        + "baseline of Park et al., Flow Q-Learning (ICML 2025)",
+                "Flow matching weighted by exp(beta * advantage) from a TD critic and a SARSA value; one ODE "
+                        + "sample to act.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -175,90 +138,52 @@ public final class FAWAC implements Algorithm<FAWAC.Config> {
         return new FawacLearner(config, context);
     }
 
-    static final class FawacLearner implements Learner {
+    static final class FawacLearner extends OfflineLearner {
         private final Config cfg;
-        private final int batch;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final int chunkDim;
-        private final double discountH;
         private final TdCritic critic;
+        private final TdBackup td;
         private final Mlp value;
         private final VelocityField flow;
-        private final Gradients criticGrads;
-        private final Gradients valueGrads;
-        private final Gradients flowGrads;
-        private final Adam adam;
         private final FlowMatching bc;
         private final Mlp.Tape flowTape;
         private final Mlp.Tape valueTape;
-        private Mlp.Tape actTape;
-        private final float[] nextActions;
-        private final float[] y;
-        private final float[] rewards;
-        private final float[] masks;
-        private final float[] valid;
         private final float[] weights;
 
         FawacLearner(Config cfg, AgentContext ctx) {
+            super("fawac", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            GoalConfig g = cfg.goals();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), g.discount(), g);
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), g.discount(), g);
-            int condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(g.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            this.value = new Mlp(new MlpConfig(condDim, cfg.criticHidden(), 1, cfg.activation(),
-                    LayerNormPlacement.AFTER_ACTIVATION, false), Seeds.rng(seed, "init", "value"));
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
-            this.flow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor"));
-            this.criticGrads = critic.network().newGradients();
-            this.valueGrads = value.newGradients();
-            this.flowGrads = flow.network().newGradients();
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), critic.network(), value, flow.network());
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim);
+            this.td = new TdBackup(critic, discountH, batch);
+            this.value = modules.train("value", new Mlp(new MlpConfig(condDim, cfg.criticHidden(), 1, cfg.activation(),
+                    LayerNormPlacement.AFTER_ACTIVATION, false), initRng("value")));
+            this.flow = flowActor("actor", cfg.actorHidden(), cfg.activation());
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(flow, batch);
             this.flowTape = flow.network().newTape(batch);
             this.valueTape = value.newTape(batch);
-            this.nextActions = new float[batch * chunkDim];
-            this.y = new float[batch];
-            this.rewards = new float[batch];
-            this.masks = new float[batch];
-            this.valid = new float[batch];
             this.weights = new float[batch];
         }
 
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            criticGrads.zero();
-            valueGrads.zero();
-            flowGrads.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
-            m.put("critic_loss", criticLoss(train, rng, criticGrads));
+            m.put("critic_loss", criticLoss(train, rng, modules.grads(critic.network())));
             // the actor's weights read the current critic and V before anyone's step (all losses from one state)
             double meanW = advantageWeights(train.valueConditioning(), train.batch().actions());
-            m.put("value_loss", valueLoss(train.valueConditioning(), train.batch().actions(), valid, valueGrads));
+            m.put("value_loss", valueLoss(train.valueConditioning(), train.batch().actions(), td.valid(), modules.grads(value)));
             m.put("actor_loss", bc.loss(flowTape, train.actorConditioning(), train.batch().actions(), weights,
-                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, flowGrads));
+                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, modules.grads(flow.network())));
             m.put("adv_weight_mean", meanW);
-            adam.step(criticGrads, valueGrads, flowGrads);
+            modules.step();
             critic.polyakUpdate();
             return m;
         }
 
-        /** TD loss with a' = clip(ODE(s'_H, z)); fills {@code valid}. */
+        /** TD loss with a' = clip(ODE(s'_H, z)). */
         private double criticLoss(OfflineBatches ob, Rng rng, Gradients grads) {
-            ob.batch().lastRewards(rewards);
-            ob.batch().lastMasks(masks);
-            ob.batch().lastValid(valid);
-            System.arraycopy(EulerSampler.sample(flow, flowTape, ob.nextValueConditioning(), batch, cfg.flowSteps(), rng), 0,
-                    nextActions, 0, nextActions.length);
-            critic.targets(rewards, masks, discountH, ob.nextValueConditioning(), nextActions, batch, y);
-            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, valid, batch, grads);
+            return td.loss(ob, (c, n, r) -> EulerSampler.sample(flow, flowTape, c, n, cfg.flowSteps(), r), rng, grads);
         }
 
         /** weights_b = min(exp(β·(mean_k Q_k − V)), cap)·v_b (current critic); returns the mean uncapped-by-v weight. */
@@ -266,6 +191,7 @@ public final class FAWAC implements Algorithm<FAWAC.Config> {
             float[] qk = critic.forward(false, cond, actions, batch);
             int k = critic.members();
             float[] v = value.forward(valueTape, cond, batch);
+            float[] valid = td.valid();
             double sum = 0;
             for (int b = 0; b < batch; b++) {
                 double mean = 0;
@@ -308,50 +234,15 @@ public final class FAWAC implements Algorithm<FAWAC.Config> {
             validation.sample(rng);
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("critic_loss", criticLoss(validation, rng, null));
-            m.put("value_loss", valueLoss(validation.valueConditioning(), validation.batch().actions(), valid, null));
-            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(), valid,
-                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
+            m.put("value_loss", valueLoss(validation.valueConditioning(), validation.batch().actions(), td.valid(), null));
+            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(),
+                    td.valid(), FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
             return m;
         }
 
         @Override
         public Map<String, Policy> policies() {
-            Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("fawac", new Policy() {
-                @Override
-                public int chunkLength() {
-                    return cfg.horizon();
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    if (actTape == null || actTape.capacity() < n) actTape = flow.network().newTape(n);
-                    return EulerSampler.sample(flow, actTape, OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n,
-                            cfg.flowSteps(), rng);
-                }
-            });
-            return p;
-        }
-
-        private Checkpoint checkpoint() {
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("value", value).add("actor", flow.network()).add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("fawac.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("fawac.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return critic.network().parameterCount() + value.parameterCount() + flow.network().parameterCount();
+            return Map.of("fawac", odePolicy(flow, cfg.flowSteps()));
         }
     }
-
 }

@@ -1,38 +1,29 @@
 package flowbench.baselines.algorithms;
 
-import flowbench.baselines.common.OfflineBatches;
-import flowbench.baselines.flow.EulerSampler;
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
+import flowbench.baselines.flow.OdeSampler;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
-import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
-import flowbench.baselines.nn.MlpConfig;
-import flowbench.baselines.nn.Module;
 import flowbench.baselines.nn.ScalarParameter;
 import flowbench.baselines.rl.ActionCritic;
+import flowbench.baselines.rl.EditPolicy;
 import flowbench.baselines.rl.TanhNormalPolicy;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
-import flowbench.harness.protocol.Configs;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,7 +40,7 @@ import java.util.Map;
  * </ul>
  * Goal-conditioned tasks: critic on [s, g_value], flow and edit on [s, g_actor] (hindsight goals, as QAM).
  */
-public final class FEdit implements Algorithm<FEdit.Config> {
+public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
 
     /**
      * @param actorHidden   hidden widths of the BC flow and of the edit trunk
@@ -71,24 +62,23 @@ public final class FEdit implements Algorithm<FEdit.Config> {
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon,
                          double editScale, double editTargetEntropyMultiplier, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("fedit: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("fedit: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (activation == null) throw new IllegalArgumentException("fedit: activation must be set (GELU or RELU)");
-            if (batchSize < 1) throw new IllegalArgumentException("fedit: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("fedit: learningRate must be > 0, got " + learningRate);
-            if (numQs < 1) throw new IllegalArgumentException("fedit: numQs must be >= 1, got " + numQs);
-            if (!(rho >= 0)) throw new IllegalArgumentException("fedit: rho must be >= 0, got " + rho);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("fedit: discount must be in [0, 1), got " + discount);
-            if (!(tau >= 0 && tau <= 1)) throw new IllegalArgumentException("fedit: tau must be in [0, 1], got " + tau);
-            if (flowSteps < 1) throw new IllegalArgumentException("fedit: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("fedit: horizon must be >= 1, got " + horizon);
-            if (!(editScale > 0)) throw new IllegalArgumentException("fedit: editScale must be > 0, got " + editScale);
+            ConfigChecks check = new ConfigChecks("fedit");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.set("activation", activation, "GELU or RELU");
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("numQs", numQs, 1);
+            check.nonNegative("rho", rho);
+            check.discount("discount", discount);
+            check.unitInterval("tau", tau);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.positive("editScale", editScale);
             if (!(editTargetEntropyMultiplier >= 0)) {
                 throw new IllegalArgumentException("fedit: editTargetEntropyMultiplier must be >= 0, got " + editTargetEntropyMultiplier);
             }
-            if (goals == null) throw new IllegalArgumentException("fedit: goals must be set");
+            check.set("goals", goals);
         }
 
         @Override
@@ -122,74 +112,42 @@ public final class FEdit implements Algorithm<FEdit.Config> {
 
         /** This config with other sizes (tests). */
         public Config withTraining(int[] actor, int[] critic, int qs, int batch, double lr) {
-            return new Config(actor, critic, activation, batch, lr, qs, rho, discount, tau, flowSteps, horizon, editScale,
-                    editTargetEntropyMultiplier, goals);
+            return ConfigRecords.with(this,
+                    "actorHidden", actor, "criticHidden", critic, "batchSize", batch, "learningRate", lr, "numQs", qs);
         }
 
         /** This config with another edit scale. */
         public Config withEditScale(double s) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, discount, tau,
-                    flowSteps, horizon, s, editTargetEntropyMultiplier, goals);
-        }
-
-        GoalConfig goalConfig() {
-            return goals.withDiscount(discount);
+            return ConfigRecords.with(this, "editScale", s);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
-        // arrays make the generated equals/hashCode/toString identity-based; compare the JSON form instead
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Configs.toJson(this).equals(Configs.toJson(c));
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Configs.toJson(this).hashCode();
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "FEdit.Config" + Configs.toJson(this);
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "fedit";
-    }
-
-    @Override
-    public String paper() {
-        return "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026), FEdit baseline (EXPO-style edit)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "FEdit: TD critic ensemble + BC flow + a TanhNormal edit policy on the BC sample with SAC temperature; "
-                + "acts with clip(a_flow + edit_scale * e).";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("fedit: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public FEdit() {
+        super("fedit", "training-time",
+                "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026), FEdit baseline "
+                        + "(EXPO-style edit)",
+                "FEdit: TD critic ensemble + BC flow + a TanhNormal edit policy on the BC sample with SAC "
+                        + "temperature; acts with clip(a_flow + edit_scale * e).",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -197,91 +155,63 @@ public final class FEdit implements Algorithm<FEdit.Config> {
         return new FEditLearner(config, context);
     }
 
-    static final class FEditLearner implements Learner {
+    static final class FEditLearner extends OfflineLearner {
         private final Config cfg;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final boolean goalConditioned;
-        private final int condDim;
-        private final int chunkDim;
-        private final int batch;
-        private final double discountH;
         private final TdCritic critic;
+        private final TdBackup td;
         private final VelocityField flow;
+        private final EditPolicy editPolicy;
         final TanhNormalPolicy edit;
         final ScalarParameter logAlpha;
-        private final List<Module> modules = new ArrayList<>();
-        private final Gradients[] grads;
-        private final Adam adam;
         private final FlowMatching bc;
         private final Mlp.Tape bcTape;
-        private final Mlp.Tape trainTape;
-        private Mlp.Tape actTape;
+        private final OdeSampler trainOde;
 
         FEditLearner(Config cfg, AgentContext ctx) {
+            super("fedit", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.goalConditioned = train.goalConditioned();
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(cfg.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
-            this.flow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_bc_flow"));
-            this.edit = new TanhNormalPolicy(condDim + chunkDim, chunkDim, cfg.actorHidden(), cfg.activation(), batch,
-                    Seeds.rng(seed, "init", "edit_actor"));
-            this.logAlpha = new ScalarParameter("log_alpha", 0f); // LogParam, init α = 1
-            modules.add(critic.network());
-            modules.add(flow.network());
-            modules.addAll(edit.modules());
-            modules.add(logAlpha);
-            this.grads = new Gradients[modules.size()];
-            for (int i = 0; i < grads.length; i++) grads[i] = modules.get(i).newGradients();
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), modules);
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim);
+            this.td = new TdBackup(critic, discountH, batch);
+            this.flow = flowActor("actor_bc_flow", cfg.actorHidden(), cfg.activation());
+            this.editPolicy = new EditPolicy(condDim, chunkDim, cfg.actorHidden(), cfg.activation(), batch, cfg.editScale(),
+                    cfg.editTargetEntropyMultiplier(), initRng("edit_actor"));
+            this.edit = modules.train("edit_", editPolicy.policy());
+            this.logAlpha = modules.train("alpha", editPolicy.logAlpha());
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(flow, batch);
             this.bcTape = flow.network().newTape(batch);
-            this.trainTape = flow.network().newTape(batch);
-            this.actTape = flow.network().newTape(batch);
+            this.trainOde = new OdeSampler(flow, cfg.flowSteps());
         }
 
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            for (Gradients g : grads) g.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
             float[] actions = train.batch().actions();
-            float[] valid = train.batch().lastValid();
 
             // TD (qam.md §0.2), a' = the agent's own sampler at s'_H
-            float[] next = sample(trainTape, train.nextValueConditioning(), batch, rng, true);
-            float[] y = new float[batch];
-            critic.targets(train.batch().lastRewards(), train.batch().lastMasks(), discountH, train.nextValueConditioning(),
-                    next, batch, y);
-            double lq = critic.loss(train.valueConditioning(), actions, y, valid, batch, grads[0]);
+            double lq = td.loss(train, (c, n, r) -> sample(trainOde, c, n, r, true), rng, modules.grads(critic.network()));
             float[] q = critic.lastLossQ(batch);
             double qs = 0;
             for (float v : q) qs += v;
             m.put("critic_loss", lq);
             m.put("q_mean", qs / q.length);
 
-            double lbc = bc.loss(bcTape, train.actorConditioning(), actions, valid, FlowMatching.TimeSampling.UNIFORM,
-                    cfg.flowSteps(), rng, grads[1]);
+            double lbc = bc.loss(bcTape, train.actorConditioning(), actions, td.valid(), FlowMatching.TimeSampling.UNIFORM,
+                    cfg.flowSteps(), rng, modules.grads(flow.network()));
             m.put("bc_flow_loss", lbc);
 
             float[] cond = train.actorConditioning();
             float[] aFlow = new float[batch * chunkDim];
             rng.fillGaussian(aFlow);
-            EulerSampler.integrate(flow, trainTape, cond, aFlow, batch, cfg.flowSteps(), true);
+            trainOde.integrate(cond, aFlow, batch);
             float[] noise = new float[batch * chunkDim];
             rng.fillGaussian(noise);
-            Gradients[] eg = {grads[2], grads[3], grads[4]};
-            double[] le = editLoss(cond, aFlow, noise, batch, critic.current(), eg, grads[5], m);
+            double[] le = editLoss(cond, aFlow, noise, batch, critic.current(), modules.grads(edit.modules()),
+                    modules.grads(logAlpha), m);
 
-            adam.step(grads);
+            modules.step();
             m.put("edit_loss", le[0]);
             m.put("alpha_loss", le[1]);
             m.put("total_loss", lq + lbc + le[0] + le[1]);
@@ -290,74 +220,18 @@ public final class FEdit implements Algorithm<FEdit.Config> {
         }
 
         /**
-         * L_eq + L_ent + L_α (qam.md §1.5 as used by §2.5) for given BC samples a_flow and edit noise; accumulates the
-         * edit-policy gradients into {@code editGrads} and dL_α/dlog α into {@code alphaGrad} when non-null.
-         * Gradient paths: ∂L_eq/∂e = −edit_scale·∇Q(ã)/B inside [−1, 1] (zero where the clip is active);
-         * ∂L_ent/∂logπ = α/B with α constant; L_α reaches only log α.
-         *
-         * @return {L_eq + L_ent (α constant), L_α}: the first is what the edit parameters' gradient differentiates,
-         *         the second what log α's does
+         * L_eq + L_ent + L_α (qam.md §1.5 as used by §2.5) for given BC samples a_flow and edit noise
+         * ({@link EditPolicy#loss}); for finite-difference tests as well.
          */
         double[] editLoss(float[] cond, float[] aFlow, float[] noise, int n, ActionCritic q, Gradients[] editGrads,
-                        Gradients alphaGrad, Map<String, Double> m) {
-            int nd = n * chunkDim;
-            float[] in = new float[n * (condDim + chunkDim)];
-            OfflineBatches.concat(cond, aFlow, in, n, condDim, chunkDim);
-            float[] e = new float[nd];
-            float[] logp = new float[n];
-            edit.sample(in, n, noise, e, logp);
-            float s = (float) cfg.editScale();
-            float[] edited = new float[nd];
-            boolean[] inside = new boolean[nd];
-            for (int i = 0; i < nd; i++) {
-                float v = aFlow[i] + s * e[i];
-                inside[i] = v >= -1f && v <= 1f;
-                edited[i] = Math.max(-1f, Math.min(1f, v));
-            }
-            float[] qv = new float[n];
-            float[] g = new float[nd];
-            q.evaluate(cond, edited, n, qv, g);
-            double qMean = 0, lpMean = 0;
-            for (int b = 0; b < n; b++) {
-                qMean += qv[b];
-                lpMean += logp[b];
-            }
-            qMean /= n;
-            lpMean /= n;
-            float alpha = (float) Math.exp(logAlpha.value());
-            double targetEntropy = -cfg.editTargetEntropyMultiplier() * chunkDim;
-            double lAlpha = alpha * (-lpMean - targetEntropy);
-            if (editGrads != null) {
-                float[] dE = new float[nd];
-                for (int i = 0; i < nd; i++) dE[i] = inside[i] ? -s * g[i] / n : 0f;
-                float[] dLogp = new float[n];
-                Arrays.fill(dLogp, alpha / n);
-                edit.backward(dE, dLogp, editGrads, null);
-            }
-            // L_α = α·(−mean logπ_sg − H_target): dL/dlog α = α·(−mean logπ − H_target) = L_α
-            if (alphaGrad != null) logAlpha.accumulateGradient(alphaGrad, lAlpha);
-            if (m != null) {
-                m.put("edit_q", qMean);
-                m.put("edit_entropy", -lpMean);
-                m.put("edit_alpha", (double) alpha);
-            }
-            return new double[] {-qMean + alpha * lpMean, lAlpha};
+                          Gradients alphaGrad, Map<String, Double> m) {
+            return editPolicy.loss(cond, aFlow, noise, n, q, editGrads, alphaGrad, m);
         }
 
         /** z ~ N(0, I), a_flow = clip(ODE(bc, s, z)); with the edit, clip(a_flow + edit_scale·e), e fresh. */
-        private float[] sample(Mlp.Tape tape, float[] c, int n, Rng rng, boolean withEdit) {
-            int nd = n * chunkDim;
-            float[] x = new float[nd];
-            rng.fillGaussian(x);
-            EulerSampler.integrate(flow, tape, c, x, n, cfg.flowSteps(), true);
-            if (!withEdit) return x;
-            float[] in = new float[n * (condDim + chunkDim)];
-            OfflineBatches.concat(c, x, in, n, condDim, chunkDim);
-            float[] e = new float[nd];
-            edit.sample(in, n, rng, e, null);
-            float s = (float) cfg.editScale();
-            for (int i = 0; i < nd; i++) x[i] = Math.max(-1f, Math.min(1f, x[i] + s * e[i]));
-            return x;
+        private float[] sample(OdeSampler ode, float[] c, int n, Rng rng, boolean withEdit) {
+            float[] x = ode.sample(c, n, rng);
+            return withEdit ? editPolicy.apply(c, x, n, rng) : x;
         }
 
         @Override
@@ -365,67 +239,20 @@ public final class FEdit implements Algorithm<FEdit.Config> {
             if (validation == null) return Map.of();
             validation.sample(rng);
             Map<String, Double> m = new LinkedHashMap<>();
-            float[] v = validation.batch().lastValid();
-            m.put("bc_flow_loss", bc.loss(bcTape, validation.actorConditioning(), validation.batch().actions(), v,
+            td.labels(validation.batch());
+            m.put("bc_flow_loss", bc.loss(bcTape, validation.actorConditioning(), validation.batch().actions(), td.valid(),
                     FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
-            float[] na = sample(trainTape, validation.nextValueConditioning(), batch, rng, true);
-            float[] yy = new float[batch];
-            critic.targets(validation.batch().lastRewards(), validation.batch().lastMasks(), discountH,
-                    validation.nextValueConditioning(), na, batch, yy);
-            m.put("critic_loss", critic.loss(validation.valueConditioning(), validation.batch().actions(), yy, v, batch, null));
+            m.put("critic_loss", td.loss(validation, (c, n, r) -> sample(trainOde, c, n, r, true), rng, null));
             return m;
         }
 
         @Override
         public Map<String, Policy> policies() {
+            OdeSampler ode = new OdeSampler(flow, cfg.flowSteps());
             Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("fedit", new ChunkPolicy(true));
-            p.put("flow-bc", new ChunkPolicy(false));
+            p.put("fedit", policy((c, n, rng) -> sample(ode, c, n, rng, true)));
+            p.put("flow-bc", policy((c, n, rng) -> sample(ode, c, n, rng, false)));
             return p;
-        }
-
-        private final class ChunkPolicy implements Policy {
-            private final boolean withEdit;
-
-            ChunkPolicy(boolean withEdit) {
-                this.withEdit = withEdit;
-            }
-
-            @Override
-            public int chunkLength() {
-                return cfg.horizon();
-            }
-
-            @Override
-            public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
-                if (actTape.capacity() < n) actTape = flow.network().newTape(n);
-                return sample(actTape, c, n, rng, withEdit);
-            }
-        }
-
-        private Checkpoint checkpoint() {
-            List<Module> em = edit.modules();
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("actor_bc_flow", flow.network()).add("edit_trunk", em.get(0)).add("edit_mean", em.get(1))
-                    .add("edit_log_std", em.get(2)).add("alpha", logAlpha).add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("fedit.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("fedit.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            long n = 0;
-            for (Module mod : modules) n += mod.parameterCount();
-            return n;
         }
     }
 }

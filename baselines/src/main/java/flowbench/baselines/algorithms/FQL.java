@@ -1,30 +1,28 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.flow.EulerSampler;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
+import flowbench.baselines.nn.GrowingTape;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
 import flowbench.baselines.nn.MlpConfig;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,7 +41,7 @@ import java.util.Map;
  * One Adam over all modules, no gradient clipping (section 0.4). Goal-conditioned: actor goals condition v_β and μ,
  * value goals condition the critic and the TD bootstrap.
  */
-public final class FQL implements Algorithm<FQL.Config> {
+public final class FQL extends BaselineAlgorithm<FQL.Config> {
 
     /**
      * @param actorHidden  hidden widths of v_β and μ
@@ -62,17 +60,16 @@ public final class FQL implements Algorithm<FQL.Config> {
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double tau, int flowSteps, int horizon, double alpha, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("fql: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("fql: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (batchSize < 1) throw new IllegalArgumentException("fql: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("fql: learningRate must be > 0, got " + learningRate);
-            if (flowSteps < 1) throw new IllegalArgumentException("fql: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("fql: horizon must be >= 1, got " + horizon);
-            if (!(alpha >= 0)) throw new IllegalArgumentException("fql: alpha must be >= 0, got " + alpha);
-            if (goals == null) throw new IllegalArgumentException("fql: goals must be set");
-            new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            ConfigChecks check = new ConfigChecks("fql");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.nonNegative("alpha", alpha);
+            check.set("goals", goals);
+            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
 
         @Override
@@ -106,68 +103,34 @@ public final class FQL implements Algorithm<FQL.Config> {
         }
 
         public Config withAlpha(double a) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, flowSteps,
-                    horizon, a, goals);
+            return ConfigRecords.with(this, "alpha", a);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && Arrays.equals(criticHidden, c.criticHidden)
-                    && Arrays.equals(fields(), c.fields());
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(fields());
-        }
-
-        private Object[] fields() {
-            return new Object[] {activation, batchSize, learningRate, numQs, rho, tau, flowSteps, horizon, alpha, goals};
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "FQL.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden=" + Arrays.toString(criticHidden)
-                    + ", " + Arrays.toString(fields()) + "]";
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "fql";
-    }
-
-    @Override
-    public String paper() {
-        return "Park, Li, Levine, Flow Q-Learning (ICML 2025); action-chunked as in Li et al., Q-chunking (2025)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "Flow BC plus a one-step noise-conditioned policy distilled from the flow and trained to maximise Q.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("fql: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public FQL() {
+        super("fql", "training-time",
+                "Park, Li, Levine, Flow Q-Learning (ICML 2025); action-chunked as in Li et al., Q-chunking (2025)",
+                "Flow BC plus a one-step noise-conditioned policy distilled from the flow and trained to maximise Q.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -175,92 +138,54 @@ public final class FQL implements Algorithm<FQL.Config> {
         return new FqlLearner(config, context);
     }
 
-    static final class FqlLearner implements Learner {
+    static final class FqlLearner extends OfflineLearner {
         private final Config cfg;
-        private final int batch;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final int condDim;
-        private final int chunkDim;
-        private final double discountH;
         private final TdCritic critic;
+        private final TdBackup td;
         private final VelocityField bcFlow;
         private final Mlp oneStep;
-        private final Gradients criticGrads;
-        private final Gradients flowGrads;
-        private final Gradients oneStepGrads;
-        private final Adam adam;
         private final FlowMatching bc;
         private final Mlp.Tape flowTape;
         private final Mlp.Tape trainOneStepTape;
-        private Mlp.Tape actTape;
-        private final float[] nextActions;
-        private final float[] y;
-        private final float[] rewards;
-        private final float[] masks;
-        private final float[] valid;
 
         FqlLearner(Config cfg, AgentContext ctx) {
+            super("fql", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            GoalConfig g = cfg.goals();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), g.discount(), g);
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), g.discount(), g);
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(g.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
-            this.bcFlow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_bc_flow"));
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim);
+            this.td = new TdBackup(critic, discountH, batch);
+            this.bcFlow = flowActor("actor_bc_flow", cfg.actorHidden(), cfg.activation());
             // one-step policy [c, z] -> R^D: the same MLP as the flow without the time input
-            this.oneStep = new Mlp(new MlpConfig(condDim + chunkDim, cfg.actorHidden(), chunkDim, cfg.activation(),
-                    LayerNormPlacement.NONE, false), Seeds.rng(seed, "init", "actor_onestep_flow"));
-            this.criticGrads = critic.network().newGradients();
-            this.flowGrads = bcFlow.network().newGradients();
-            this.oneStepGrads = oneStep.newGradients();
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), critic.network(), bcFlow.network(), oneStep);
+            this.oneStep = modules.train("actor_onestep_flow", new Mlp(new MlpConfig(condDim + chunkDim, cfg.actorHidden(),
+                    chunkDim, cfg.activation(), LayerNormPlacement.NONE, false), initRng("actor_onestep_flow")));
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(bcFlow, batch);
             this.flowTape = bcFlow.network().newTape(batch);
             this.trainOneStepTape = oneStep.newTape(batch);
-            this.nextActions = new float[batch * chunkDim];
-            this.y = new float[batch];
-            this.rewards = new float[batch];
-            this.masks = new float[batch];
-            this.valid = new float[batch];
         }
 
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            criticGrads.zero();
-            flowGrads.zero();
-            oneStepGrads.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
-            double lq = criticLoss(train, rng, criticGrads);
+            double lq = criticLoss(train, rng, modules.grads(critic.network()));
             m.put("critic_loss", lq);
             float[] cond = train.actorConditioning();
-            double lbc = bc.loss(flowTape, cond, train.batch().actions(), valid, FlowMatching.TimeSampling.UNIFORM,
-                    cfg.flowSteps(), rng, flowGrads);
+            double lbc = bc.loss(flowTape, cond, train.batch().actions(), td.valid(), FlowMatching.TimeSampling.UNIFORM,
+                    cfg.flowSteps(), rng, modules.grads(bcFlow.network()));
             m.put("bc_flow_loss", lbc);
-            double[] parts = oneStepLoss(cond, rng, oneStepGrads);
+            double[] parts = oneStepLoss(cond, rng, modules.grads(oneStep));
             m.put("distill_loss", parts[0]);
             m.put("q_loss", -parts[1]);
             m.put("actor_loss", lbc + cfg.alpha() * parts[0] - parts[1]);
-            adam.step(criticGrads, flowGrads, oneStepGrads);
+            modules.step();
             critic.polyakUpdate();
             return m;
         }
 
-        /** TD loss (section 0.2) with a' = clip(μ(s'_H, z)); fills {@code valid} with the chunks' last valid flags. */
+        /** TD loss (section 0.2) with a' = clip(μ(s'_H, z)). */
         private double criticLoss(OfflineBatches ob, Rng rng, Gradients grads) {
-            ob.batch().lastRewards(rewards);
-            ob.batch().lastMasks(masks);
-            ob.batch().lastValid(valid);
-            act(ob.nextValueConditioning(), batch, rng, trainOneStepTape, nextActions);
-            critic.targets(rewards, masks, discountH, ob.nextValueConditioning(), nextActions, batch, y);
-            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, valid, batch, grads);
+            return td.loss(ob, (c, n, r) -> act(c, n, r, trainOneStepTape, new float[n * chunkDim]), rng, grads);
         }
 
         /**
@@ -339,53 +264,16 @@ public final class FQL implements Algorithm<FQL.Config> {
             validation.sample(rng);
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("critic_loss", criticLoss(validation, rng, null));
-            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(), valid,
-                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
+            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(),
+                    td.valid(), FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
             m.put("distill_loss", oneStepLoss(validation.actorConditioning(), rng, null)[0]);
             return m;
         }
 
         @Override
         public Map<String, Policy> policies() {
-            Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("fql", new Policy() {
-                @Override
-                public int chunkLength() {
-                    return cfg.horizon();
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    if (actTape == null || actTape.capacity() < n) actTape = oneStep.newTape(n);
-                    return FqlLearner.this.act(OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng, actTape, new float[n * chunkDim]);
-                }
-            });
-            return p;
+            GrowingTape tape = new GrowingTape(oneStep);
+            return Map.of("fql", policy((c, n, rng) -> act(c, n, rng, tape.forBatch(n), new float[n * chunkDim])));
         }
-
-        private Checkpoint checkpoint() {
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("actor_bc_flow", bcFlow.network()).add("actor_onestep_flow", oneStep).add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("fql.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("fql.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return critic.network().parameterCount() + bcFlow.network().parameterCount() + oneStep.parameterCount();
-        }
-    }
-
-    /** Policy conditioning: the observation, or [observation, goal] on goal-conditioned tasks. */
-    static float clip(float v) {
-        return Math.max(-1f, Math.min(1f, v));
     }
 }

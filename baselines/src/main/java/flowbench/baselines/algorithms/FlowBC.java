@@ -1,30 +1,24 @@
 package flowbench.baselines.algorithms;
 
-import flowbench.baselines.common.OfflineBatches;
-import flowbench.baselines.flow.EulerSampler;
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
+import flowbench.baselines.common.OfflineLearner;
 import flowbench.baselines.flow.FlowMatching;
 import flowbench.baselines.flow.FlowMatching.TimeSampling;
 import flowbench.baselines.flow.TimeEmbedding;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
-import flowbench.baselines.nn.Gradients;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
 import flowbench.baselines.nn.MlpConfig;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,7 +31,7 @@ import java.util.Map;
  * by the chunk's valid flag. QGF's variant (LayerNorm before GELU except on the last hidden layer, 16-dim sinusoidal
  * time, discrete t, unweighted loss) is one override away: see {@link Config#qgf()}.
  */
-public final class FlowBC implements Algorithm<FlowBC.Config> {
+public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
 
     /**
      * @param hidden          hidden layer widths of the velocity network
@@ -60,13 +54,13 @@ public final class FlowBC implements Algorithm<FlowBC.Config> {
                          TimeSampling timeSampling, boolean weightByValid, double actorPTrajGoal,
                          double actorPRandomGoal, boolean actorGeomSample) {
         public Config {
-            if (hidden == null || hidden.length == 0) throw new IllegalArgumentException("flow-bc: hidden must list at least one width");
-            hidden = hidden.clone();
-            if (batchSize < 1) throw new IllegalArgumentException("flow-bc: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("flow-bc: learningRate must be > 0, got " + learningRate);
-            if (flowSteps < 1) throw new IllegalArgumentException("flow-bc: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("flow-bc: horizon must be >= 1, got " + horizon);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("flow-bc: discount must be in [0, 1), got " + discount);
+            ConfigChecks check = new ConfigChecks("flow-bc");
+            hidden = check.widths("hidden", hidden);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.discount("discount", discount);
             if (actorPTrajGoal < 0 || actorPRandomGoal < 0 || actorPTrajGoal + actorPRandomGoal > 1 + 1e-9) {
                 throw new IllegalArgumentException("flow-bc: actorPTrajGoal + actorPRandomGoal must be <= 1, got "
                         + actorPTrajGoal + " + " + actorPRandomGoal);
@@ -101,27 +95,17 @@ public final class FlowBC implements Algorithm<FlowBC.Config> {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(hidden, c.hidden) && activation == c.activation
-                    && layerNorm == c.layerNorm && batchSize == c.batchSize && learningRate == c.learningRate
-                    && flowSteps == c.flowSteps && horizon == c.horizon && discount == c.discount
-                    && timeEmbedding == c.timeEmbedding && timeSampling == c.timeSampling
-                    && weightByValid == c.weightByValid && actorPTrajGoal == c.actorPTrajGoal
-                    && actorPRandomGoal == c.actorPRandomGoal && actorGeomSample == c.actorGeomSample;
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(hidden) * 31 + Arrays.hashCode(new Object[] {activation, layerNorm, batchSize,
-                    learningRate, flowSteps, horizon, discount, timeEmbedding, timeSampling, weightByValid,
-                    actorPTrajGoal, actorPRandomGoal, actorGeomSample});
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "FlowBC.Config[hidden=" + Arrays.toString(hidden) + ", activation=" + activation + ", layerNorm="
-                    + layerNorm + ", batchSize=" + batchSize + ", learningRate=" + learningRate + ", flowSteps="
-                    + flowSteps + ", horizon=" + horizon + ", discount=" + discount + ", timeEmbedding=" + timeEmbedding
-                    + ", timeSampling=" + timeSampling + ", weightByValid=" + weightByValid + "]";
+            return ConfigRecords.toString(this);
         }
 
         GoalConfig goalConfig() {
@@ -131,40 +115,13 @@ public final class FlowBC implements Algorithm<FlowBC.Config> {
         }
     }
 
-    @Override
-    public String name() {
-        return "flow-bc";
-    }
-
-    @Override
-    public String paper() {
-        return "Lipman et al., Flow Matching for Generative Modeling (ICLR 2023); as the BC baseline of Park et al., "
-                + "Flow Q-Learning (ICML 2025)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "Flow-matching behavioural cloning of action chunks, Euler sampling, no reward; goal-conditioned by "
-                + "concatenating hindsight goals.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("flow-bc: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public FlowBC() {
+        super("flow-bc", "training-time",
+                "Lipman et al., Flow Matching for Generative Modeling (ICLR 2023); as the BC baseline of Park "
+                        + "et al., Flow Q-Learning (ICML 2025)",
+                "Flow-matching behavioural cloning of action chunks, Euler sampling, no reward; "
+                        + "goal-conditioned by concatenating hindsight goals.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -172,42 +129,31 @@ public final class FlowBC implements Algorithm<FlowBC.Config> {
         return new FlowBCLearner(config, context);
     }
 
-    static final class FlowBCLearner implements Learner {
+    static final class FlowBCLearner extends OfflineLearner {
         private final Config config;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
         private final VelocityField field;
-        private final Adam adam;
-        private final Gradients grads;
         private final Mlp.Tape trainTape;
         private final FlowMatching loss;
-        private final int actionDim;
-        private Mlp.Tape actTape;
 
         FlowBCLearner(Config config, AgentContext ctx) {
+            super("flow_bc", ctx, config.batchSize(), config.horizon(), config.discount(), config.goalConfig());
             this.config = config;
-            this.train = new OfflineBatches(ctx, ctx.train(), config.batchSize(), config.horizon(), config.discount(),
-                    config.goalConfig());
-            this.validation = ctx.validation() == null ? null : new OfflineBatches(ctx, ctx.validation(),
-                    config.batchSize(), config.horizon(), config.discount(), config.goalConfig());
-            this.actionDim = ctx.train().actionDim();
             MlpConfig net = new MlpConfig(1, config.hidden(), 1, config.activation(), config.layerNorm(), false);
-            this.field = new VelocityField(train.condDim(), config.horizon() * actionDim, config.timeEmbedding(), net,
-                    Seeds.rng(ctx.seed(), "init", "velocity"));
-            this.adam = new Adam(AdamConfig.of(config.learningRate()), field.network());
-            this.grads = field.network().newGradients();
-            this.trainTape = field.network().newTape(config.batchSize());
-            this.loss = new FlowMatching(field, config.batchSize());
+            this.field = new VelocityField(condDim, chunkDim, config.timeEmbedding(), net, initRng("velocity"));
+            modules.train("velocity", field.network());
+            modules.optimise("adam", AdamConfig.of(config.learningRate()));
+            this.trainTape = field.network().newTape(batch);
+            this.loss = new FlowMatching(field, batch);
         }
 
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            grads.zero();
+            modules.zeroGrads();
             float[] w = config.weightByValid() ? train.batch().lastValid() : null;
             double l = loss.loss(trainTape, train.actorConditioning(), train.batch().actions(), w, config.timeSampling(),
-                    config.flowSteps(), rng, grads);
-            adam.step(grads);
+                    config.flowSteps(), rng, modules.grads(field.network()));
+            modules.step();
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("bc_flow_loss", l);
             return m;
@@ -225,36 +171,7 @@ public final class FlowBC implements Algorithm<FlowBC.Config> {
 
         @Override
         public Map<String, Policy> policies() {
-            Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("flow-bc", new Policy() {
-                @Override
-                public int chunkLength() {
-                    return config.horizon();
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int batch, Rng rng) {
-                    if (actTape == null || actTape.capacity() < batch) actTape = field.network().newTape(batch);
-                    float[] cond = OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, batch);
-                    return EulerSampler.sample(field, actTape, cond, batch, config.flowSteps(), rng);
-                }
-            });
-            return p;
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            new Checkpoint().add("velocity", field.network()).add("adam", adam).write(dir.resolve("flow_bc.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            new Checkpoint().add("velocity", field.network()).add("adam", adam).read(dir.resolve("flow_bc.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return field.network().parameterCount();
+            return Map.of("flow-bc", odePolicy(field, config.flowSteps()));
         }
     }
 }

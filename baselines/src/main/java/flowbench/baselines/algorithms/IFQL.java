@@ -1,14 +1,16 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
-import flowbench.baselines.flow.EulerSampler;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
+import flowbench.baselines.flow.OdeSampler;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
@@ -17,16 +19,11 @@ import flowbench.baselines.rl.BestOfN;
 import flowbench.baselines.rl.EnsembleCritic;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -46,10 +43,10 @@ import java.util.Map;
  * </ul>
  * No policy samples enter training. One Adam over critic, value and actor, no clipping.
  */
-public final class IFQL implements Algorithm<IFQL.Config> {
+public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
 
     /**
-     * @param actorHidden  hidden widths of v_β and μ
+     * @param actorHidden  hidden widths of the BC flow v_β
      * @param criticHidden hidden widths of each critic member
      * @param activation   hidden activation (GELU, tanh approximation)
      * @param batchSize    B
@@ -66,18 +63,17 @@ public final class IFQL implements Algorithm<IFQL.Config> {
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double tau, int flowSteps, int horizon, double kappa, int numSamples, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("ifql: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("ifql: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (batchSize < 1) throw new IllegalArgumentException("ifql: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("ifql: learningRate must be > 0, got " + learningRate);
-            if (flowSteps < 1) throw new IllegalArgumentException("ifql: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("ifql: horizon must be >= 1, got " + horizon);
-            if (!(kappa > 0 && kappa < 1)) throw new IllegalArgumentException("ifql: kappa must be in (0, 1), got " + kappa);
-            if (numSamples < 1) throw new IllegalArgumentException("ifql: numSamples must be >= 1, got " + numSamples);
-            if (goals == null) throw new IllegalArgumentException("ifql: goals must be set");
-            new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            ConfigChecks check = new ConfigChecks("ifql");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.openUnitInterval("kappa", kappa);
+            check.atLeast("numSamples", numSamples, 1);
+            check.set("goals", goals);
+            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
 
         @Override
@@ -109,69 +105,36 @@ public final class IFQL implements Algorithm<IFQL.Config> {
         }
 
         public Config withKappa(double k) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, flowSteps,
-                    horizon, k, numSamples, goals);
+            return ConfigRecords.with(this, "kappa", k);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && Arrays.equals(criticHidden, c.criticHidden)
-                    && Arrays.equals(fields(), c.fields());
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(fields());
-        }
-
-        private Object[] fields() {
-            return new Object[] {activation, batchSize, learningRate, numQs, rho, tau, flowSteps, horizon, kappa, numSamples, goals};
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "IFQL.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden=" + Arrays.toString(criticHidden)
-                    + ", " + Arrays.toString(fields()) + "]";
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "ifql";
-    }
-
-    @Override
-    public String paper() {
-        return "Flow version of IDQL (Hansen-Estruch et al., 2023), the IFQL baseline of Park et al., Flow Q-Learning "
-                + "(ICML 2025)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "Expectile value + in-sample Q critic, flow BC actor, acting by best-of-32 flow samples under min-ensemble Q.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("ifql: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public IFQL() {
+        super("ifql", "training-time",
+                "Flow version of IDQL (Hansen-Estruch et al., 2023), the IFQL baseline of Park et al., Flow "
+                        + "Q-Learning (ICML 2025)",
+                "Expectile value + in-sample Q critic, flow BC actor, acting by best-of-32 flow samples under "
+                        + "min-ensemble Q.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -179,74 +142,44 @@ public final class IFQL implements Algorithm<IFQL.Config> {
         return new IfqlLearner(config, context);
     }
 
-    static final class IfqlLearner implements Learner {
+    static final class IfqlLearner extends OfflineLearner {
         private final Config cfg;
-        private final int batch;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final int chunkDim;
-        private final double discountH;
         private final TdCritic critic;
+        private final TdBackup td;
         private final EnsembleCritic minCritic;
         private final Mlp value;
         private final VelocityField flow;
-        private final Gradients criticGrads;
-        private final Gradients valueGrads;
-        private final Gradients flowGrads;
-        private final Adam adam;
         private final FlowMatching bc;
         private final Mlp.Tape flowTape;
         private final Mlp.Tape valueTape;
-        private Mlp.Tape actTape;
-        private final float[] y;
         private final float[] q;
-        private final float[] rewards;
-        private final float[] masks;
-        private final float[] valid;
 
         IfqlLearner(Config cfg, AgentContext ctx) {
+            super("ifql", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            GoalConfig g = cfg.goals();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), g.discount(), g);
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), g.discount(), g);
-            int condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(g.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim);
+            this.td = new TdBackup(critic, discountH, batch);
             this.minCritic = new EnsembleCritic(critic.network(), condDim, EnsembleCritic.Aggregation.MIN);
-            this.value = new Mlp(new MlpConfig(condDim, cfg.criticHidden(), 1, cfg.activation(),
-                    LayerNormPlacement.AFTER_ACTIVATION, false), Seeds.rng(seed, "init", "value"));
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
-            this.flow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_flow"));
-            this.criticGrads = critic.network().newGradients();
-            this.valueGrads = value.newGradients();
-            this.flowGrads = flow.network().newGradients();
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), critic.network(), value, flow.network());
+            this.value = modules.train("value", new Mlp(new MlpConfig(condDim, cfg.criticHidden(), 1, cfg.activation(),
+                    LayerNormPlacement.AFTER_ACTIVATION, false), initRng("value")));
+            this.flow = flowActor("actor_flow", cfg.actorHidden(), cfg.activation());
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(flow, batch);
             this.flowTape = flow.network().newTape(batch);
             this.valueTape = value.newTape(batch);
-            this.y = new float[batch];
             this.q = new float[batch];
-            this.rewards = new float[batch];
-            this.masks = new float[batch];
-            this.valid = new float[batch];
         }
 
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            criticGrads.zero();
-            valueGrads.zero();
-            flowGrads.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
-            m.put("value_loss", valueLoss(train.valueConditioning(), train.batch().actions(), valueGrads));
-            m.put("critic_loss", criticLoss(train, criticGrads));
-            m.put("bc_flow_loss", bc.loss(flowTape, train.actorConditioning(), train.batch().actions(), valid,
-                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, flowGrads));
-            adam.step(criticGrads, valueGrads, flowGrads);
+            m.put("value_loss", valueLoss(train.valueConditioning(), train.batch().actions(), modules.grads(value)));
+            m.put("critic_loss", criticLoss(train, modules.grads(critic.network())));
+            m.put("bc_flow_loss", bc.loss(flowTape, train.actorConditioning(), train.batch().actions(), td.valid(),
+                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, modules.grads(flow.network())));
+            modules.step();
             critic.polyakUpdate();
             return m;
         }
@@ -270,14 +203,13 @@ public final class IFQL implements Algorithm<IFQL.Config> {
             return loss;
         }
 
-        /** TD loss with y = R + γ^H·m·V(c'_H); fills {@code valid}. */
+        /** TD loss with y = R + γ^H·m·V(c'_H) (in-sample: no next action); fills the labels. */
         private double criticLoss(OfflineBatches ob, Gradients grads) {
-            ob.batch().lastRewards(rewards);
-            ob.batch().lastMasks(masks);
-            ob.batch().lastValid(valid);
+            td.labels(ob.batch());
+            float[] r = td.rewards(), mk = td.masks(), y = td.targets();
             float[] vNext = value.forward(valueTape, ob.nextValueConditioning(), batch);
-            for (int b = 0; b < batch; b++) y[b] = (float) (rewards[b] + discountH * masks[b] * vNext[b]);
-            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, valid, batch, grads);
+            for (int b = 0; b < batch; b++) y[b] = (float) (r[b] + discountH * mk[b] * vNext[b]);
+            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, td.valid(), batch, grads);
         }
 
         Mlp valueForTests() {
@@ -291,61 +223,16 @@ public final class IFQL implements Algorithm<IFQL.Config> {
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("value_loss", valueLoss(validation.valueConditioning(), validation.batch().actions(), null));
             m.put("critic_loss", criticLoss(validation, null));
-            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(), valid,
-                    FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
+            m.put("bc_flow_loss", bc.loss(flowTape, validation.actorConditioning(), validation.batch().actions(),
+                    td.valid(), FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
             return m;
-        }
-
-        /** numSamples clipped ODE samples per row of c, then the argmax of min_k Q_k per row. */
-        float[] act(float[] c, int n, Rng rng) {
-            int s = cfg.numSamples();
-            int cd = train.condDim();
-            float[] rep = new float[n * s * cd];
-            for (int b = 0; b < n; b++) {
-                for (int j = 0; j < s; j++) System.arraycopy(c, b * cd, rep, (b * s + j) * cd, cd);
-            }
-            if (actTape == null || actTape.capacity() < n * s) actTape = flow.network().newTape(n * s);
-            float[] candidates = EulerSampler.sample(flow, actTape, rep, n * s, cfg.flowSteps(), rng);
-            float[] out = new float[n * chunkDim];
-            BestOfN.select(minCritic, c, candidates, n, s, out, rep);
-            return out;
         }
 
         @Override
         public Map<String, Policy> policies() {
-            Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("ifql", new Policy() {
-                @Override
-                public int chunkLength() {
-                    return cfg.horizon();
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    return IfqlLearner.this.act(OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng);
-                }
-            });
-            return p;
-        }
-
-        private Checkpoint checkpoint() {
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("value", value).add("actor_flow", flow.network()).add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("ifql.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("ifql.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return critic.network().parameterCount() + value.parameterCount() + flow.network().parameterCount();
+            OdeSampler ode = new OdeSampler(flow, cfg.flowSteps());
+            // numSamples clipped ODE samples per row, then the argmax of min_k Q_k per row
+            return Map.of("ifql", policy((c, n, rng) -> BestOfN.ofFlowSamples(ode, minCritic, c, n, cfg.numSamples(), rng)));
         }
     }
 

@@ -1,38 +1,35 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.flow.AdjointMatching;
-import flowbench.baselines.flow.EulerSampler;
 import flowbench.baselines.flow.FlowMatching;
-import flowbench.baselines.flow.TimeEmbedding;
+import flowbench.baselines.flow.OdeSampler;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
+import flowbench.baselines.nn.GrowingTape;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
 import flowbench.baselines.nn.MlpConfig;
 import flowbench.baselines.nn.Module;
 import flowbench.baselines.nn.ScalarParameter;
 import flowbench.baselines.rl.ActionCritic;
+import flowbench.baselines.rl.EditPolicy;
 import flowbench.baselines.rl.TanhNormalPolicy;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,7 +59,7 @@ import java.util.Map;
  *
  * <p>Registered three times: {@code qam}, {@code qam-f}, {@code qam-e}; they differ only in their default configs.
  */
-public final class QAM implements Algorithm<QAM.Config> {
+public final class QAM extends BaselineAlgorithm<QAM.Config> {
 
     /** The three registered names. */
     public enum Variant {
@@ -114,23 +111,22 @@ public final class QAM implements Algorithm<QAM.Config> {
                          AdjointMatching.LastStep lastStep, AdjointMatching.Recursion adjointRecursion,
                          GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("qam: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("qam: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (activation == null) throw new IllegalArgumentException("qam: activation must be set (GELU or RELU)");
-            if (batchSize < 1) throw new IllegalArgumentException("qam: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("qam: learningRate must be > 0, got " + learningRate);
+            ConfigChecks check = new ConfigChecks("qam");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.set("activation", activation, "GELU or RELU");
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
             if (!(clipGradNorm >= 0)) throw new IllegalArgumentException("qam: clipGradNorm must be >= 0 (0 = off), got " + clipGradNorm);
-            if (numQs < 1) throw new IllegalArgumentException("qam: numQs must be >= 1, got " + numQs);
-            if (!(rho >= 0)) throw new IllegalArgumentException("qam: rho must be >= 0, got " + rho);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("qam: discount must be in [0, 1), got " + discount);
-            if (!(tau >= 0 && tau <= 1)) throw new IllegalArgumentException("qam: tau must be in [0, 1], got " + tau);
-            if (flowSteps < 1) throw new IllegalArgumentException("qam: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("qam: horizon must be >= 1, got " + horizon);
-            if (!(invTemp >= 0)) throw new IllegalArgumentException("qam: invTemp must be >= 0, got " + invTemp);
-            if (!(fqlAlpha >= 0)) throw new IllegalArgumentException("qam: fqlAlpha must be >= 0, got " + fqlAlpha);
-            if (!(editScale >= 0)) throw new IllegalArgumentException("qam: editScale must be >= 0, got " + editScale);
+            check.atLeast("numQs", numQs, 1);
+            check.nonNegative("rho", rho);
+            check.discount("discount", discount);
+            check.unitInterval("tau", tau);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.nonNegative("invTemp", invTemp);
+            check.nonNegative("fqlAlpha", fqlAlpha);
+            check.nonNegative("editScale", editScale);
             if (fqlAlpha > 0 && editScale > 0) {
                 throw new IllegalArgumentException("qam: at most one of fqlAlpha (QAM-F) and editScale (QAM-E) may be > 0, got "
                         + fqlAlpha + " and " + editScale);
@@ -139,7 +135,7 @@ public final class QAM implements Algorithm<QAM.Config> {
                 throw new IllegalArgumentException("qam: editTargetEntropyMultiplier must be >= 0, got " + editTargetEntropyMultiplier);
             }
             if (lastStep == null || adjointRecursion == null) throw new IllegalArgumentException("qam: lastStep and adjointRecursion must be set");
-            if (goals == null) throw new IllegalArgumentException("qam: goals must be set (hindsight goal sampling)");
+            check.set("goals", goals, "hindsight goal sampling");
         }
 
         @Override
@@ -190,41 +186,28 @@ public final class QAM implements Algorithm<QAM.Config> {
 
         /** This config with another inverse temperature λ. */
         public Config withInvTemp(double lambda) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
-                    discount, tau, flowSteps, horizon, lambda, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, goals);
+            return ConfigRecords.with(this, "invTemp", lambda);
         }
 
         /** This config with other network sizes, ensemble size, batch size and learning rate. */
         public Config withTraining(int[] actor, int[] critic, int qs, int batch, double lr) {
-            return new Config(actor, critic, activation, batch, lr, clipGradNorm, qs, rho, discount, tau, flowSteps,
-                    horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier, targetActor, useTargetGrad,
-                    clipAdj, lastStep, adjointRecursion, goals);
+            return ConfigRecords.with(this,
+                    "actorHidden", actor, "criticHidden", critic, "batchSize", batch, "learningRate", lr, "numQs", qs);
         }
 
         /** This config with other adjoint-matching discretisation choices (the two QAM quirks). */
         public Config withAdjoint(AdjointMatching.LastStep last, AdjointMatching.Recursion recursion) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
-                    discount, tau, flowSteps, horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, last, recursion, goals);
+            return ConfigRecords.with(this, "lastStep", last, "adjointRecursion", recursion);
         }
 
         /** This config with another number of flow steps N. */
         public Config withFlowSteps(int n) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
-                    discount, tau, n, horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, goals);
+            return ConfigRecords.with(this, "flowSteps", n);
         }
 
         /** This config with another chunk length H. */
         public Config withHorizon(int h) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, clipGradNorm, numQs, rho,
-                    discount, tau, flowSteps, h, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier,
-                    targetActor, useTargetGrad, clipAdj, lastStep, adjointRecursion, goals);
-        }
-
-        GoalConfig goalConfig() {
-            return goals.withDiscount(discount);
+            return ConfigRecords.with(this, "horizon", h);
         }
 
         AdjointMatching.Options adjointOptions() {
@@ -232,60 +215,35 @@ public final class QAM implements Algorithm<QAM.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden)
-                    && Arrays.equals(criticHidden, c.criticHidden) && Arrays.equals(rest(), c.rest());
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(rest());
-        }
-
-        private Object[] rest() {
-            return new Object[] {activation, batchSize, learningRate, clipGradNorm, numQs, rho, discount, tau, flowSteps,
-                    horizon, invTemp, fqlAlpha, editScale, editTargetEntropyMultiplier, targetActor, useTargetGrad,
-                    clipAdj, lastStep, adjointRecursion, goals};
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "QAM.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden="
-                    + Arrays.toString(criticHidden) + ", rest=" + Arrays.toString(rest()) + "]";
+            return ConfigRecords.toString(this);
         }
     }
 
     private final Variant variant;
 
     public QAM(Variant variant) {
+        super(variant.registryName(), "training-time",
+                "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026)", description(variant),
+                Config.class, () -> Config.paper(variant), () -> Config.cpu(variant));
         this.variant = variant;
     }
 
-    public Variant variant() {
-        return variant;
-    }
-
-    @Override
-    public String name() {
-        return variant.registryName();
-    }
-
-    @Override
-    public String paper() {
-        return "Li and Levine, Q-learning with Adjoint Matching (arXiv 2601.14234, 2026)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
+    private static String description(Variant variant) {
         return switch (variant) {
             case QAM -> "QAM: TD critic ensemble + BC flow + a second flow fine-tuned by adjoint matching (memoryless SDE, "
                     + "lean adjoint) towards pi_beta * exp(lambda Q); acts with the fine-tuned flow's ODE.";
@@ -296,18 +254,8 @@ public final class QAM implements Algorithm<QAM.Config> {
         };
     }
 
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper(variant);
-            case "cpu" -> Config.cpu(variant);
-            default -> throw new IllegalArgumentException(name() + ": unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public Variant variant() {
+        return variant;
     }
 
     @Override
@@ -319,54 +267,28 @@ public final class QAM implements Algorithm<QAM.Config> {
      * The learner. With a non-null {@code fixedCritic} (tests only) there is no TD critic: every Q the actor losses use
      * (terminal adjoint, QAM-F and QAM-E terms) is that fixed function, which isolates the actor from critic learning.
      */
-    static final class QamLearner implements Learner {
+    static final class QamLearner extends OfflineLearner {
         private final Config cfg;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final boolean goalConditioned;
-        private final int condDim;
-        private final int chunkDim;
-        private final int batch;
-        private final double discountH;
         private final TdCritic critic;
+        private final TdBackup td;
         private final ActionCritic fixedCritic;
         private final VelocityField slow;
         private final VelocityField slowTarget;
         private final VelocityField fast;
         private final Mlp oneStep;
-        private final TanhNormalPolicy edit;
-        private final ScalarParameter logAlpha;
-        private final List<Module> modules = new ArrayList<>();
-        private final Gradients[] grads;
-        private final Adam adam;
+        private final EditPolicy editPolicy;
         private final FlowMatching bc;
         private final AdjointMatching am;
         private final Mlp.Tape slowTape;
         private final Sampler trainSampler;
         private final Sampler actSampler;
-        // training scratch
-        private final float[] nextActions;
-        private final float[] y;
-        private final float[] rewards;
-        private final float[] masks;
-        private final float[] valid;
 
         QamLearner(Config cfg, AgentContext ctx, ActionCritic fixedCritic) {
+            super("qam", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
             this.fixedCritic = fixedCritic;
-            this.batch = cfg.batchSize();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), cfg.discount(), cfg.goalConfig());
-            this.goalConditioned = train.goalConditioned();
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(cfg.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            MlpConfig actorNet = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(), LayerNormPlacement.NONE, false);
             if (fixedCritic == null) {
-                this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-                modules.add(critic.network());
+                this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             } else {
                 if (fixedCritic.condDim() != condDim || fixedCritic.actionDim() != chunkDim) {
                     throw new IllegalArgumentException("qam: fixed critic has condDim/actionDim " + fixedCritic.condDim() + "/"
@@ -374,48 +296,33 @@ public final class QAM implements Algorithm<QAM.Config> {
                 }
                 this.critic = null;
             }
-            this.slow = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_slow"));
+            this.td = new TdBackup(critic, discountH, batch);
+            this.slow = flowActor("actor_slow", cfg.actorHidden(), cfg.activation());
             this.slowTarget = slow.copy();
+            modules.keep("target_actor_slow", slowTarget.network());
             // QUIRK (qam.md §8.3): actor_fast has its own random initialisation, not a copy of actor_slow
-            this.fast = new VelocityField(condDim, chunkDim, TimeEmbedding.RAW, actorNet, Seeds.rng(seed, "init", "actor_fast"));
-            modules.add(slow.network());
-            modules.add(fast.network());
+            this.fast = flowActor("actor_fast", cfg.actorHidden(), cfg.activation());
             if (cfg.fqlAlpha() > 0) {
                 // one-step policy [s, z] -> R^D, no time input, no LayerNorm
-                this.oneStep = new Mlp(new MlpConfig(condDim + chunkDim, cfg.actorHidden(), chunkDim, cfg.activation(),
-                        LayerNormPlacement.NONE, false), Seeds.rng(seed, "init", "one_step_actor"));
-                modules.add(oneStep);
+                this.oneStep = modules.train("one_step_actor", new Mlp(new MlpConfig(condDim + chunkDim, cfg.actorHidden(),
+                        chunkDim, cfg.activation(), LayerNormPlacement.NONE, false), initRng("one_step_actor")));
             } else {
                 this.oneStep = null;
             }
             if (cfg.editScale() > 0) {
-                this.edit = new TanhNormalPolicy(condDim + chunkDim, chunkDim, cfg.actorHidden(), cfg.activation(), batch,
-                        Seeds.rng(seed, "init", "edit_actor"));
-                modules.addAll(edit.modules());
-                this.logAlpha = new ScalarParameter("log_alpha", 0f); // LogParam, init log α = 0 (α = 1)
-                modules.add(logAlpha);
+                this.editPolicy = new EditPolicy(condDim, chunkDim, cfg.actorHidden(), cfg.activation(), batch,
+                        cfg.editScale(), cfg.editTargetEntropyMultiplier(), initRng("edit_actor"));
+                modules.train("edit_", editPolicy.policy());
+                modules.train("edit_log_alpha", editPolicy.logAlpha());
             } else {
-                this.edit = null;
-                this.logAlpha = null;
+                this.editPolicy = null;
             }
-            this.grads = new Gradients[modules.size()];
-            for (int i = 0; i < grads.length; i++) grads[i] = modules.get(i).newGradients();
-            AdamConfig ac = AdamConfig.of(cfg.learningRate()).withClipGlobalNorm(cfg.clipGradNorm());
-            this.adam = new Adam(ac, modules);
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()).withClipGlobalNorm(cfg.clipGradNorm()));
             this.bc = new FlowMatching(slow, batch);
             this.am = new AdjointMatching(fast, cfg.targetActor() ? slowTarget : slow, batch, cfg.adjointOptions());
             this.slowTape = slow.network().newTape(batch);
-            this.trainSampler = new Sampler(batch);
-            this.actSampler = new Sampler(batch);
-            this.nextActions = new float[batch * chunkDim];
-            this.y = new float[batch];
-            this.rewards = new float[batch];
-            this.masks = new float[batch];
-            this.valid = new float[batch];
-        }
-
-        private Gradients gradsOf(Module m) {
-            return grads[modules.indexOf(m)];
+            this.trainSampler = new Sampler();
+            this.actSampler = new Sampler();
         }
 
         private ActionCritic currentQ() {
@@ -430,20 +337,16 @@ public final class QAM implements Algorithm<QAM.Config> {
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            for (Gradients g : grads) g.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
             float[] cond = train.actorConditioning();
             float[] actions = train.batch().actions();
-            train.batch().lastValid(valid);
             double total = 0;
 
             // critic (qam.md §1.3): y = R + γ^H m Qagg(s'_H, a'), a' from the agent's own sampler
             if (critic != null) {
-                train.batch().lastRewards(rewards);
-                train.batch().lastMasks(masks);
-                trainSampler.sample(train.nextValueConditioning(), batch, rng, nextActions);
-                critic.targets(rewards, masks, discountH, train.nextValueConditioning(), nextActions, batch, y);
-                double lq = critic.loss(train.valueConditioning(), actions, y, valid, batch, gradsOf(critic.network()));
+                double lq = td.loss(train, (c, n, r) -> trainSampler.sample(c, n, r, new float[n * chunkDim]), rng,
+                        modules.grads(critic.network()));
                 float[] q = critic.lastLossQ(batch);
                 double qs = 0, qmax = Double.NEGATIVE_INFINITY, qmin = Double.POSITIVE_INFINITY;
                 for (float v : q) {
@@ -456,11 +359,13 @@ public final class QAM implements Algorithm<QAM.Config> {
                 m.put("q_max", qmax);
                 m.put("q_min", qmin);
                 total += lq;
+            } else {
+                td.labels(train.batch());
             }
 
             // BC flow of actor_slow (§0.3), masked by validity
-            double lbc = bc.loss(slowTape, cond, actions, valid, FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng,
-                    gradsOf(slow.network()));
+            double lbc = bc.loss(slowTape, cond, actions, td.valid(), FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng,
+                    modules.grads(slow.network()));
             m.put("bc_flow_loss", lbc);
             total += lbc;
 
@@ -469,14 +374,14 @@ public final class QAM implements Algorithm<QAM.Config> {
             ActionCritic aq = adjointQ();
             float[] aN = am.terminalAdjoint((c, x, n, g) -> aq.evaluate(c, x, n, null, g), cfg.invTemp());
             am.adjoint(aN);
-            double lam = am.loss(gradsOf(fast.network()));
+            double lam = am.loss(modules.grads(fast.network()));
             m.put("am_loss", lam);
             total += lam;
 
             if (oneStep != null) total += oneStepLoss(cond, rng, m);
-            if (edit != null) total += editLoss(cond, rng, m);
+            if (editPolicy != null) total += editLoss(cond, rng, m);
 
-            double norm = adam.step(grads);
+            double norm = modules.step();
             m.put("grad_norm", norm);
             m.put("total_loss", total);
             if (critic != null) critic.polyakUpdate();
@@ -492,7 +397,8 @@ public final class QAM implements Algorithm<QAM.Config> {
             float[] aFlow = trainSampler.fastOde(cond, z.clone(), batch);
             float[] in = new float[batch * (condDim + chunkDim)];
             OfflineBatches.concat(cond, z, in, batch, condDim, chunkDim);
-            float[] mu = oneStep.forward(trainSampler.oneStepTape, in, batch).clone();
+            Mlp.Tape tape = trainSampler.oneStepTape.forBatch(batch);
+            float[] mu = oneStep.forward(tape, in, batch).clone();
             double distill = 0;
             float[] clipped = new float[bd];
             for (int i = 0; i < bd; i++) {
@@ -513,60 +419,25 @@ public final class QAM implements Algorithm<QAM.Config> {
                 float inside = Math.abs(mu[i]) <= 1f ? 1f : 0f;
                 dMu[i] = a * 2f * (mu[i] - aFlow[i]) / bd - inside * g[i] / batch;
             }
-            oneStep.backward(trainSampler.oneStepTape, dMu, gradsOf(oneStep), null);
+            oneStep.backward(tape, dMu, modules.grads(oneStep), null);
             m.put("distill_loss", distill);
             m.put("one_step_q", qMean);
             return -qMean + cfg.fqlAlpha() * distill;
         }
 
-        /** QAM-E (§1.5): L_eq + L_ent for the edit policy, L_α for the temperature. */
+        /** QAM-E (§1.5): L_eq + L_ent for the edit policy and L_α for the temperature, on the fine-tuned flow's action. */
         private double editLoss(float[] cond, Rng rng, Map<String, Double> m) {
             int bd = batch * chunkDim;
             float[] z = new float[bd];
             rng.fillGaussian(z);
             float[] aFlow = trainSampler.fastOde(cond, z, batch);
-            float[] in = new float[batch * (condDim + chunkDim)];
-            OfflineBatches.concat(cond, aFlow, in, batch, condDim, chunkDim);
-            float[] e = new float[bd];
-            float[] logp = new float[batch];
-            edit.sample(in, batch, rng, e, logp);
-            float s = (float) cfg.editScale();
-            float[] edited = new float[bd];
-            boolean[] inside = new boolean[bd];
-            for (int i = 0; i < bd; i++) {
-                float v = aFlow[i] + s * e[i];
-                inside[i] = v >= -1f && v <= 1f;
-                edited[i] = clip(v);
-            }
-            float[] q = new float[batch];
-            float[] g = new float[bd];
-            currentQ().evaluate(cond, edited, batch, q, g);
-            double qMean = 0, lpMean = 0;
-            for (int b = 0; b < batch; b++) {
-                qMean += q[b];
-                lpMean += logp[b];
-            }
-            qMean /= batch;
-            lpMean /= batch;
-            float alpha = (float) Math.exp(logAlpha.value());
-            double targetEntropy = -cfg.editTargetEntropyMultiplier() * chunkDim;
-            float[] dE = new float[bd];
-            for (int i = 0; i < bd; i++) dE[i] = inside[i] ? -s * g[i] / batch : 0f;
-            float[] dLogp = new float[batch];
-            Arrays.fill(dLogp, alpha / batch); // α is a constant (stop-gradient) in the entropy term
-            Gradients[] eg = new Gradients[3];
-            List<Module> em = edit.modules();
-            for (int i = 0; i < 3; i++) eg[i] = gradsOf(em.get(i));
-            edit.backward(dE, dLogp, eg, null);
-            // L_α = α·(−mean logπ_sg − H_target); dL/dlog α = α·(−mean logπ − H_target)
-            double lAlpha = alpha * (-lpMean - targetEntropy);
-            logAlpha.accumulateGradient(gradsOf(logAlpha), lAlpha);
-            m.put("edit_actor_loss", -qMean + alpha * lpMean);
-            m.put("alpha_loss", lAlpha);
-            m.put("edit_q", qMean);
-            m.put("edit_entropy", -lpMean);
-            m.put("edit_alpha", (double) alpha);
-            return -qMean + alpha * lpMean + lAlpha;
+            float[] noise = new float[bd];
+            rng.fillGaussian(noise);
+            double[] l = editPolicy.loss(cond, aFlow, noise, batch, currentQ(), modules.grads(editPolicy.policy().modules()),
+                    modules.grads(editPolicy.logAlpha()), m);
+            m.put("edit_actor_loss", l[0]);
+            m.put("alpha_loss", l[1]);
+            return l[0] + l[1];
         }
 
         @Override
@@ -574,108 +445,54 @@ public final class QAM implements Algorithm<QAM.Config> {
             if (validation == null) return Map.of();
             validation.sample(rng);
             Map<String, Double> m = new LinkedHashMap<>();
-            float[] v = validation.batch().lastValid();
-            m.put("bc_flow_loss", bc.loss(slowTape, validation.actorConditioning(), validation.batch().actions(), v,
+            td.labels(validation.batch());
+            m.put("bc_flow_loss", bc.loss(slowTape, validation.actorConditioning(), validation.batch().actions(), td.valid(),
                     FlowMatching.TimeSampling.UNIFORM, cfg.flowSteps(), rng, null));
             if (critic != null) {
-                float[] r = validation.batch().lastRewards();
-                float[] mk = validation.batch().lastMasks();
-                float[] na = new float[batch * chunkDim];
-                trainSampler.sample(validation.nextValueConditioning(), batch, rng, na);
-                float[] yy = new float[batch];
-                critic.targets(r, mk, discountH, validation.nextValueConditioning(), na, batch, yy);
-                m.put("critic_loss", critic.loss(validation.valueConditioning(), validation.batch().actions(), yy, v, batch,
-                        null));
+                m.put("critic_loss", td.loss(validation, (c, n, r) -> trainSampler.sample(c, n, r, new float[n * chunkDim]),
+                        rng, null));
             }
             return m;
         }
 
+        /** The "qam" policy (§1.7, stochastic) and the BC flow of actor_slow ("flow-bc", for reference). */
         @Override
         public Map<String, Policy> policies() {
             Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("qam", new ChunkPolicy(false));
-            p.put("flow-bc", new ChunkPolicy(true));
+            p.put("qam", policy((c, n, rng) -> actSampler.sample(c, n, rng, new float[n * chunkDim])));
+            p.put("flow-bc", policy(actSampler.slowOde::sample));
             return p;
-        }
-
-        /** The "qam" policy (§1.7, stochastic) or the BC flow of actor_slow ("flow-bc", for reference). */
-        private final class ChunkPolicy implements Policy {
-            private final boolean bcOnly;
-
-            ChunkPolicy(boolean bcOnly) {
-                this.bcOnly = bcOnly;
-            }
-
-            @Override
-            public int chunkLength() {
-                return cfg.horizon();
-            }
-
-            @Override
-            public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                float[] c = OfflineBatches.policyConditioning(goalConditioned, observations, goals, n);
-                float[] out = new float[n * chunkDim];
-                if (bcOnly) {
-                    rng.fillGaussian(out);
-                    return actSampler.ode(slow, c, out, n);
-                }
-                return actSampler.sample(c, n, rng, out);
-            }
         }
 
         /** sample_actions (§1.7) with its own tapes; one per use site so training and evaluation never share buffers. */
         private final class Sampler {
-            private Mlp.Tape slowTape;
-            private Mlp.Tape fastTape;
-            private Mlp.Tape oneStepTape;
-
-            Sampler(int capacity) {
-                grow(capacity);
-            }
-
-            private void grow(int n) {
-                if (fastTape != null && fastTape.capacity() >= n) return;
-                slowTape = slow.network().newTape(n);
-                fastTape = fast.network().newTape(n);
-                if (oneStep != null) oneStepTape = oneStep.newTape(n);
-            }
-
-            float[] ode(VelocityField field, float[] c, float[] noise, int n) {
-                grow(n);
-                return EulerSampler.integrate(field, field == slow ? slowTape : fastTape, c, noise, n, cfg.flowSteps(), true);
-            }
+            final OdeSampler slowOde = new OdeSampler(slow, cfg.flowSteps());
+            final OdeSampler fastOde = new OdeSampler(fast, cfg.flowSteps());
+            final GrowingTape oneStepTape = oneStep == null ? null : new GrowingTape(oneStep);
 
             float[] fastOde(float[] c, float[] noise, int n) {
-                return ode(fast, c, noise, n);
+                return fastOde.integrate(c, noise, n);
             }
 
             /** z ~ N(0, I_D) (fresh every call), then the variant's action, clipped to [−1, 1]; written into out. */
             float[] sample(float[] c, int n, Rng rng, float[] out) {
-                grow(n);
                 int nd = n * chunkDim;
                 float[] z = new float[nd];
                 rng.fillGaussian(z);
                 if (oneStep != null) {
                     float[] in = new float[n * (condDim + chunkDim)];
                     OfflineBatches.concat(c, z, in, n, condDim, chunkDim);
-                    float[] mu = oneStep.forward(oneStepTape, in, n);
+                    float[] mu = oneStep.forward(oneStepTape.forBatch(n), in, n);
                     for (int i = 0; i < nd; i++) out[i] = clip(mu[i]);
                     return out;
                 }
                 if (cfg.invTemp() == 0) {
-                    ode(slow, c, z, n);
+                    slowOde.integrate(c, z, n);
                     System.arraycopy(z, 0, out, 0, nd);
                     return out;
                 }
-                ode(fast, c, z, n);
-                if (edit != null) {
-                    float[] in = new float[n * (condDim + chunkDim)];
-                    OfflineBatches.concat(c, z, in, n, condDim, chunkDim);
-                    float[] e = new float[nd];
-                    edit.sample(in, n, rng, e, null);
-                    float s = (float) cfg.editScale();
-                    for (int i = 0; i < nd; i++) z[i] = clip(z[i] + s * e[i]);
-                }
+                fastOde.integrate(c, z, n);
+                if (editPolicy != null) editPolicy.apply(c, z, n, rng);
                 System.arraycopy(z, 0, out, 0, nd);
                 return out;
             }
@@ -687,16 +504,16 @@ public final class QAM implements Algorithm<QAM.Config> {
          * step. Returns the metrics. For finite-difference tests of the hand-written variant gradients.
          */
         Map<String, Double> variantTermsOnly(float[] cond, Rng rng) {
-            for (Gradients g : grads) g.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
             if (oneStep != null) m.put("total", oneStepLoss(cond, rng, m));
-            if (edit != null) m.put("total", editLoss(cond, rng, m));
+            if (editPolicy != null) m.put("total", editLoss(cond, rng, m));
             return m;
         }
 
         /** Accumulated gradients of a module after {@link #variantTermsOnly} or an update's backward passes. */
         Gradients gradientsOf(Module m) {
-            return gradsOf(m);
+            return modules.grads(m);
         }
 
         TdCritic critic() {
@@ -716,11 +533,11 @@ public final class QAM implements Algorithm<QAM.Config> {
         }
 
         TanhNormalPolicy editPolicy() {
-            return edit;
+            return editPolicy == null ? null : editPolicy.policy();
         }
 
         ScalarParameter logAlpha() {
-            return logAlpha;
+            return editPolicy == null ? null : editPolicy.logAlpha();
         }
 
         /**
@@ -731,40 +548,6 @@ public final class QAM implements Algorithm<QAM.Config> {
             float[] z = new float[n * chunkDim];
             rng.fillGaussian(z);
             return actSampler.fastOde(c, z, n);
-        }
-
-        private static float clip(float v) {
-            return Math.max(-1f, Math.min(1f, v));
-        }
-
-        private Checkpoint checkpoint() {
-            Checkpoint ck = new Checkpoint();
-            if (critic != null) ck.add("critic", critic.network()).add("target_critic", critic.targetNetwork());
-            ck.add("actor_slow", slow.network()).add("target_actor_slow", slowTarget.network()).add("actor_fast", fast.network());
-            if (oneStep != null) ck.add("one_step_actor", oneStep);
-            if (edit != null) {
-                List<Module> em = edit.modules();
-                ck.add("edit_trunk", em.get(0)).add("edit_mean", em.get(1)).add("edit_log_std", em.get(2));
-                ck.add("edit_log_alpha", logAlpha);
-            }
-            return ck.add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("qam.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("qam.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            long n = 0;
-            for (Module mod : modules) n += mod.parameterCount();
-            return n;
         }
     }
 }

@@ -1,18 +1,20 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
-import flowbench.baselines.flow.EulerSampler;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.QgfLoader;
 import flowbench.baselines.flow.FlowMatching;
 import flowbench.baselines.flow.FlowMatching.TimeSampling;
 import flowbench.baselines.flow.GuidedEulerSampler;
 import flowbench.baselines.flow.GuidedEulerSampler.Estimate;
+import flowbench.baselines.flow.OdeSampler;
 import flowbench.baselines.flow.TimeEmbedding;
 import flowbench.baselines.flow.VelocityField;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
-import flowbench.baselines.nn.Gradients;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
 import flowbench.baselines.nn.MlpConfig;
@@ -23,24 +25,15 @@ import flowbench.baselines.rl.GradientAscent;
 import flowbench.baselines.rl.IqlCritic;
 import flowbench.baselines.rl.NoiseConditionedCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.ChunkBatch;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.math.BigDecimal;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 
 /**
  * QGF, Q-Guided Flow (Zhou, Peng, Xu, Li, Springenberg, Frans, Levine, "Test-Time Gradient Guidance of Flow Policies in
@@ -84,7 +77,7 @@ import java.util.Set;
  * w ∈ [0.004, 0.12]; PointMaze has −1 per step and the cpu profile uses γ = 0.99 (|Q| ≤ 100), so the cpu sweep is
  * shifted up accordingly, calibrated on the measured ratio |∇Q| / |v| (see {@link Config#cpu()}).
  */
-public final class QGF implements Algorithm<QGF.Config> {
+public final class QGF extends BaselineAlgorithm<QGF.Config> {
 
     /** Where the single-task TD backup is cut. */
     public enum MaskSource {
@@ -137,57 +130,34 @@ public final class QGF implements Algorithm<QGF.Config> {
                          boolean trainRobustQ, List<Double> robustWeights, List<Double> gradStepAlphas,
                          List<Integer> gradStepSteps, List<Integer> bestOfN) {
         public Config {
-            actorHidden = widths("actorHidden", actorHidden);
-            criticHidden = widths("criticHidden", criticHidden);
-            if (actorLayerNorm == null) throw new IllegalArgumentException("qgf: actorLayerNorm must be set");
-            if (activation == null) throw new IllegalArgumentException("qgf: activation must be set");
-            if (maskSource == null) throw new IllegalArgumentException("qgf: maskSource must be TERMINALS or DATASET");
-            if (batchSize < 1) throw new IllegalArgumentException("qgf: batchSize must be >= 1, got " + batchSize);
-            positive("actorLearningRate", actorLearningRate);
-            positive("criticLearningRate", criticLearningRate);
-            positive("valueLearningRate", valueLearningRate);
-            if (flowSteps < 1) throw new IllegalArgumentException("qgf: flowSteps must be >= 1, got " + flowSteps);
-            if (horizon < 1) throw new IllegalArgumentException("qgf: horizon must be >= 1, got " + horizon);
-            if (!(discount >= 0 && discount < 1)) throw new IllegalArgumentException("qgf: discount must be in [0, 1), got " + discount);
-            if (numQs < 1) throw new IllegalArgumentException("qgf: numQs must be >= 1, got " + numQs);
-            if (!(expectile > 0 && expectile < 1)) throw new IllegalArgumentException("qgf: expectile must be in (0, 1), got " + expectile);
-            if (!(targetTau >= 0 && targetTau <= 1)) throw new IllegalArgumentException("qgf: targetTau must be in [0, 1], got " + targetTau);
+            ConfigChecks check = new ConfigChecks("qgf");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.set("actorLayerNorm", actorLayerNorm);
+            check.set("activation", activation);
+            check.set("maskSource", maskSource, "TERMINALS or DATASET");
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("actorLearningRate", actorLearningRate);
+            check.positive("criticLearningRate", criticLearningRate);
+            check.positive("valueLearningRate", valueLearningRate);
+            check.atLeast("flowSteps", flowSteps, 1);
+            check.atLeast("horizon", horizon, 1);
+            check.discount("discount", discount);
+            check.atLeast("numQs", numQs, 1);
+            check.openUnitInterval("expectile", expectile);
+            check.unitInterval("targetTau", targetTau);
             if (actorPTrajGoal < 0 || actorPRandomGoal < 0 || actorPTrajGoal + actorPRandomGoal > 1 + 1e-9) {
                 throw new IllegalArgumentException("qgf: actorPTrajGoal + actorPRandomGoal must be <= 1 with both >= 0, got "
                         + actorPTrajGoal + " + " + actorPRandomGoal);
             }
-            weights = sweep("weights", weights);
-            jacobianWeights = sweep("jacobianWeights", jacobianWeights);
-            noisyWeights = sweep("noisyWeights", noisyWeights);
-            bpttWeights = sweep("bpttWeights", bpttWeights);
-            robustWeights = sweep("robustWeights", robustWeights);
-            gradStepAlphas = sweep("gradStepAlphas", gradStepAlphas);
+            weights = check.sweep("weights", weights);
+            jacobianWeights = check.sweep("jacobianWeights", jacobianWeights);
+            noisyWeights = check.sweep("noisyWeights", noisyWeights);
+            bpttWeights = check.sweep("bpttWeights", bpttWeights);
+            robustWeights = check.sweep("robustWeights", robustWeights);
+            gradStepAlphas = check.sweep("gradStepAlphas", gradStepAlphas);
             gradStepSteps = counts("gradStepSteps", gradStepSteps);
             bestOfN = counts("bestOfN", bestOfN);
-        }
-
-        private static int[] widths(String field, int[] h) {
-            if (h == null || h.length == 0) throw new IllegalArgumentException("qgf: " + field + " must list at least one width");
-            for (int i = 0; i < h.length; i++) {
-                if (h[i] < 1) throw new IllegalArgumentException("qgf: " + field + "[" + i + "] must be >= 1, got " + h[i]);
-            }
-            return h.clone();
-        }
-
-        private static void positive(String field, double x) {
-            if (!(x > 0) || !Double.isFinite(x)) throw new IllegalArgumentException("qgf: " + field + " must be > 0, got " + x);
-        }
-
-        private static List<Double> sweep(String field, List<Double> values) {
-            if (values == null) throw new IllegalArgumentException("qgf: " + field + " must be a list (may be empty: [])");
-            Set<String> seen = new HashSet<>();
-            for (Double w : values) {
-                if (w == null || !Double.isFinite(w) || w < 0) {
-                    throw new IllegalArgumentException("qgf: " + field + " must hold finite values >= 0, got " + values);
-                }
-                if (!seen.add(format(w))) throw new IllegalArgumentException("qgf: " + field + " lists " + format(w) + " twice");
-            }
-            return List.copyOf(values);
         }
 
         private static List<Integer> counts(String field, List<Integer> values) {
@@ -271,47 +241,23 @@ public final class QGF implements Algorithm<QGF.Config> {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && actorLayerNorm == c.actorLayerNorm
-                    && Arrays.equals(criticHidden, c.criticHidden) && activation == c.activation
-                    && batchSize == c.batchSize && actorLearningRate == c.actorLearningRate
-                    && criticLearningRate == c.criticLearningRate && valueLearningRate == c.valueLearningRate
-                    && flowSteps == c.flowSteps && horizon == c.horizon && discount == c.discount && numQs == c.numQs
-                    && expectile == c.expectile && targetTau == c.targetTau && maskSource == c.maskSource
-                    && goalNegativeReward == c.goalNegativeReward && actorPTrajGoal == c.actorPTrajGoal
-                    && actorPRandomGoal == c.actorPRandomGoal && actorGeomSample == c.actorGeomSample
-                    && weights.equals(c.weights) && jacobianWeights.equals(c.jacobianWeights)
-                    && noisyWeights.equals(c.noisyWeights) && bpttWeights.equals(c.bpttWeights)
-                    && trainRobustQ == c.trainRobustQ && robustWeights.equals(c.robustWeights)
-                    && gradStepAlphas.equals(c.gradStepAlphas) && gradStepSteps.equals(c.gradStepSteps)
-                    && bestOfN.equals(c.bestOfN);
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(actorHidden) * 31 * 31 + Arrays.hashCode(criticHidden) * 31 + Objects.hash(actorLayerNorm,
-                    activation, batchSize, actorLearningRate, criticLearningRate, valueLearningRate, flowSteps, horizon,
-                    discount, numQs, expectile, targetTau, maskSource, goalNegativeReward, actorPTrajGoal,
-                    actorPRandomGoal, actorGeomSample, weights, jacobianWeights, noisyWeights, bpttWeights, trainRobustQ,
-                    robustWeights, gradStepAlphas, gradStepSteps, bestOfN);
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "QGF.Config[actorHidden=" + Arrays.toString(actorHidden) + ", actorLayerNorm=" + actorLayerNorm
-                    + ", criticHidden=" + Arrays.toString(criticHidden) + ", activation=" + activation + ", batchSize="
-                    + batchSize + ", lr=" + actorLearningRate + "/" + criticLearningRate + "/" + valueLearningRate
-                    + ", flowSteps=" + flowSteps + ", horizon=" + horizon + ", discount=" + discount + ", numQs=" + numQs
-                    + ", expectile=" + expectile + ", targetTau=" + targetTau + ", maskSource=" + maskSource
-                    + ", goalNegativeReward=" + goalNegativeReward + ", weights=" + weights + ", jacobianWeights="
-                    + jacobianWeights + ", noisyWeights=" + noisyWeights + ", bpttWeights=" + bpttWeights
-                    + ", trainRobustQ=" + trainRobustQ + ", robustWeights=" + robustWeights + ", gradStepAlphas="
-                    + gradStepAlphas + ", gradStepSteps=" + gradStepSteps + ", bestOfN=" + bestOfN + "]";
+            return ConfigRecords.toString(this);
         }
     }
 
     /** A weight as it appears in policy names: shortest plain decimal (0.1 → "0.1", 0.004 → "0.004", 1.0 → "1"). */
     public static String format(double x) {
-        return BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
+        return ConfigChecks.plainDecimal(x);
     }
 
     /** The policy name of a weight-swept family, e.g. {@code policyName("qgf", 0.01)} = {@code "qgf(w=0.01)"}. */
@@ -319,41 +265,14 @@ public final class QGF implements Algorithm<QGF.Config> {
         return family + "(w=" + format(weight) + ")";
     }
 
-    @Override
-    public String name() {
-        return "qgf";
-    }
-
-    @Override
-    public String paper() {
-        return "Zhou, Peng, Xu, Li, Springenberg, Frans, Levine, Test-Time Gradient Guidance of Flow Policies in "
-                + "Reinforcement Learning (arXiv:2606.11087, 2026)";
-    }
-
-    @Override
-    public String family() {
-        return "test-time";
-    }
-
-    @Override
-    public String description() {
-        return "BC flow + IQL critic trained independently; at test time the critic gradient at the one-step clean-action "
-                + "estimate guides Euler sampling (qgf(w)); also exposes flow-bc, qgf-jacobian, noisy-guidance, bptt, "
-                + "robustq, gradstep and best-of-n from the same checkpoint.";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("qgf: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public QGF() {
+        super("qgf", "test-time",
+                "Zhou, Peng, Xu, Li, Springenberg, Frans, Levine, Test-Time Gradient Guidance of Flow Policies "
+                        + "in Reinforcement Learning (arXiv:2606.11087, 2026)",
+                "BC flow + IQL critic trained independently; at test time the critic gradient at the one-step "
+                        + "clean-action estimate guides Euler sampling (qgf(w)); also exposes flow-bc, qgf-jacobian, "
+                        + "noisy-guidance, bptt, robustq, gradstep and best-of-n from the same checkpoint.",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -361,14 +280,9 @@ public final class QGF implements Algorithm<QGF.Config> {
         return new QGFLearner(config, context);
     }
 
-    static final class QGFLearner implements Learner {
+    static final class QGFLearner extends OfflineLearner {
         private final Config config;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final int actionDim;
         private final VelocityField field;
-        private final Adam bcAdam;
-        private final Gradients bcGrads;
         private final Mlp.Tape bcTape;
         private final FlowMatching bcLoss;
         private final IqlCritic critic;
@@ -379,53 +293,33 @@ public final class QGF implements Algorithm<QGF.Config> {
         private Inference inference;
 
         QGFLearner(Config config, AgentContext ctx) {
+            super("qgf", ctx, config.batchSize(), config.horizon(), config.discount(), config.goalConfig());
             this.config = config;
-            GoalConfig goals = config.goalConfig();
-            this.train = new OfflineBatches(ctx, ctx.train(), config.batchSize(), config.horizon(), config.discount(), goals);
-            this.validation = ctx.validation() == null ? null : new OfflineBatches(ctx, ctx.validation(),
-                    config.batchSize(), config.horizon(), config.discount(), goals);
-            this.actionDim = ctx.train().actionDim();
-            int chunk = config.horizon() * actionDim;
-            int cond = train.condDim();
             MlpConfig actor = new MlpConfig(1, config.actorHidden(), 1, config.activation(), config.actorLayerNorm(), false,
                     WeightInit.LECUN_NORMAL);
-            this.field = new VelocityField(cond, chunk, TimeEmbedding.SINUSOIDAL16, actor,
-                    Seeds.rng(ctx.seed(), "init", "velocity"));
-            this.bcAdam = new Adam(AdamConfig.of(config.actorLearningRate()), field.network());
-            this.bcGrads = field.network().newGradients();
-            this.bcTape = field.network().newTape(config.batchSize());
-            this.bcLoss = new FlowMatching(field, config.batchSize());
-            this.critic = new IqlCritic(cond, chunk, config.criticConfig(), config.batchSize(),
-                    Seeds.rng(ctx.seed(), "init", "iql"));
-            this.robust = config.trainRobustQ() ? new NoiseConditionedCritic(cond, chunk, TimeEmbedding.SINUSOIDAL16,
-                    new MlpConfig(1, config.criticHidden(), 1, config.activation(), LayerNormPlacement.BEFORE_ACTIVATION,
-                            false), config.criticLearningRate(), config.batchSize(), Seeds.rng(ctx.seed(), "init", "robustq"))
-                    : null;
-            this.rewards = new float[config.batchSize()];
-            this.masks = new float[config.batchSize()];
-            this.valid = new float[config.batchSize()];
+            this.field = new VelocityField(condDim, chunkDim, TimeEmbedding.SINUSOIDAL16, actor, initRng("velocity"));
+            modules.train("velocity", field.network());
+            modules.optimise("bc_adam", AdamConfig.of(config.actorLearningRate()));
+            this.bcTape = field.network().newTape(batch);
+            this.bcLoss = new FlowMatching(field, batch);
+            this.critic = new IqlCritic(condDim, chunkDim, config.criticConfig(), batch, initRng("iql"));
+            modules.part("iql_", critic::addTo, critic::parameterCount);
+            if (config.trainRobustQ()) {
+                this.robust = new NoiseConditionedCritic(condDim, chunkDim, TimeEmbedding.SINUSOIDAL16, new MlpConfig(1,
+                        config.criticHidden(), 1, config.activation(), LayerNormPlacement.BEFORE_ACTIVATION, false),
+                        config.criticLearningRate(), batch, initRng("robustq"));
+                modules.part("robustq_", robust::addTo, robust::parameterCount);
+            } else {
+                this.robust = null;
+            }
+            this.rewards = new float[batch];
+            this.masks = new float[batch];
+            this.valid = new float[batch];
         }
 
         /** R_H, m_H, valid_H of the batch; single-task masks per {@link MaskSource}. */
         private void labels(OfflineBatches source) {
-            ChunkBatch b = source.batch();
-            b.lastRewards(rewards);
-            b.lastValid(valid);
-            if (source.goalConditioned() || config.maskSource() == MaskSource.DATASET) {
-                b.lastMasks(masks);
-            } else {
-                // QUIRK (QGF loader): mask = 1 − terminals; terminals[:, H−1] is the running OR over the chunk, so this is
-                // 0 exactly when a trajectory end lies within the chunk's valid steps
-                float[] term = b.terminals();
-                int h = b.horizon();
-                for (int i = 0; i < b.batchSize(); i++) masks[i] = 1f - term[i * h + h - 1];
-            }
-        }
-
-        /** QGF's loader clips dataset actions to [−1 + 1e−5, 1 − 1e−5] (qgf.md section 2.1); the batch owns its arrays. */
-        private static void clipActions(float[] actions) {
-            float hi = (float) (1 - 1e-5);
-            for (int i = 0; i < actions.length; i++) actions[i] = Math.max(-hi, Math.min(hi, actions[i]));
+            QgfLoader.labels(source, config.maskSource() == MaskSource.TERMINALS, rewards, masks, valid);
         }
 
         @Override
@@ -435,12 +329,12 @@ public final class QGF implements Algorithm<QGF.Config> {
             Rng bcRng = rng.split();
             Rng robustRng = rng.split();
             train.sample(batchRng);
-            clipActions(train.batch().actions());
+            QgfLoader.clipActions(train.batch().actions());
             int n = config.batchSize();
-            bcGrads.zero();
+            modules.zeroGrads();
             double bc = bcLoss.loss(bcTape, train.actorConditioning(), train.batch().actions(), null,
-                    TimeSampling.DISCRETE, config.flowSteps(), bcRng, bcGrads);
-            bcAdam.step(bcGrads);
+                    TimeSampling.DISCRETE, config.flowSteps(), bcRng, modules.grads(field.network()));
+            modules.step();
             labels(train);
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("bc_flow_loss", bc);
@@ -459,7 +353,7 @@ public final class QGF implements Algorithm<QGF.Config> {
             Rng batchRng = rng.split();
             Rng bcRng = rng.split();
             validation.sample(batchRng);
-            clipActions(validation.batch().actions());
+            QgfLoader.clipActions(validation.batch().actions());
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("bc_flow_loss", bcLoss.loss(bcTape, validation.actorConditioning(), validation.batch().actions(), null,
                     TimeSampling.DISCRETE, config.flowSteps(), bcRng, null));
@@ -475,50 +369,12 @@ public final class QGF implements Algorithm<QGF.Config> {
         private final class Inference {
             final GuidedEulerSampler sampler = new GuidedEulerSampler(field, config.flowSteps());
             final EnsembleCritic targetMin = critic.newTargetView(EnsembleCritic.Aggregation.MIN);
-            Mlp.Tape tape;
-
-            Mlp.Tape tape(int batch) {
-                if (tape == null || tape.capacity() < batch) tape = field.network().newTape(batch);
-                return tape;
-            }
+            final OdeSampler ode = new OdeSampler(field, config.flowSteps());
         }
 
         private Inference inference() {
             if (inference == null) inference = new Inference();
             return inference;
-        }
-
-        private float[] conditioning(float[] observations, float[] goals, int batch) {
-            if (!train.goalConditioned()) return observations;
-            int obsDim = observations.length / batch;
-            int goalDim = goals.length / batch;
-            if (obsDim + goalDim != train.condDim()) {
-                throw new IllegalArgumentException("qgf: observation (" + obsDim + ") + goal (" + goalDim
-                        + ") columns do not match the trained conditioning width " + train.condDim());
-            }
-            float[] cond = new float[batch * train.condDim()];
-            OfflineBatches.concat(observations, goals, cond, batch, obsDim, goalDim);
-            return cond;
-        }
-
-        /** A policy from a sampling rule on (conditioning, batch, rng). */
-        private interface Sampler {
-            float[] sample(float[] cond, int batch, Rng rng);
-        }
-
-        private Policy policy(Sampler s) {
-            int h = config.horizon();
-            return new Policy() {
-                @Override
-                public int chunkLength() {
-                    return h;
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int batch, Rng rng) {
-                    return s.sample(conditioning(observations, goals, batch), batch, rng);
-                }
-            };
         }
 
         private float[] noise(int rows, Rng rng) {
@@ -527,7 +383,7 @@ public final class QGF implements Algorithm<QGF.Config> {
             return x;
         }
 
-        private Sampler guided(Estimate estimate, double w) {
+        private ActionSampler guided(Estimate estimate, double w) {
             float wf = (float) w;
             return (cond, batch, rng) -> inference().sampler.sample(cond, noise(batch, rng), batch, inference().targetMin,
                     estimate, wf);
@@ -538,8 +394,7 @@ public final class QGF implements Algorithm<QGF.Config> {
             Map<String, Policy> p = new LinkedHashMap<>();
             int k = config.flowSteps();
             // the BC flow: identical noise draw and arithmetic to FlowBC's policy
-            p.put("flow-bc", policy((cond, batch, rng) -> EulerSampler.sample(field, inference().tape(batch), cond, batch,
-                    k, rng)));
+            p.put("flow-bc", odePolicy(field, k));
             for (double w : config.weights()) p.put(policyName("qgf", w), policy(guided(Estimate.ONE_STEP, w)));
             for (double w : config.jacobianWeights()) {
                 p.put(policyName("qgf-jacobian", w), policy(guided(Estimate.ONE_STEP_JACOBIAN, w)));
@@ -557,48 +412,16 @@ public final class QGF implements Algorithm<QGF.Config> {
                 for (int steps : config.gradStepSteps()) {
                     float a = (float) alpha;
                     p.put("gradstep(alpha=" + format(alpha) + ",L=" + steps + ")", policy((cond, batch, rng) -> {
-                        float[] x = EulerSampler.sample(field, inference().tape(batch), cond, batch, k, rng);
+                        float[] x = inference().ode.sample(cond, batch, rng);
                         return GradientAscent.refine(inference().targetMin, cond, x, batch, a, steps);
                     }));
                 }
             }
             for (int n : config.bestOfN()) {
-                p.put("best-of-n(n=" + n + ")", policy((cond, batch, rng) -> {
-                    int cd = train.condDim();
-                    float[] rep = new float[batch * n * cd];
-                    for (int b = 0; b < batch; b++) {
-                        for (int j = 0; j < n; j++) System.arraycopy(cond, b * cd, rep, (b * n + j) * cd, cd);
-                    }
-                    float[] candidates = EulerSampler.integrate(field, inference().tape(batch * n), rep,
-                            noise(batch * n, rng), batch * n, k, true);
-                    float[] out = new float[batch * field.actionDim()];
-                    BestOfN.select(inference().targetMin, cond, candidates, batch, n, out, rep);
-                    return out;
-                }));
+                p.put("best-of-n(n=" + n + ")", policy((cond, batch, rng) ->
+                        BestOfN.ofFlowSamples(inference().ode, inference().targetMin, cond, batch, n, rng)));
             }
             return p;
-        }
-
-        private Checkpoint checkpoint() {
-            Checkpoint ck = new Checkpoint().add("velocity", field.network()).add("bc_adam", bcAdam);
-            critic.addTo(ck, "iql_");
-            if (robust != null) robust.addTo(ck, "robustq_");
-            return ck;
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("qgf.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("qgf.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return field.network().parameterCount() + critic.parameterCount() + (robust == null ? 0 : robust.parameterCount());
         }
 
         // package-private accessors for known-answer tests

@@ -1,27 +1,26 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.BaselineAlgorithm;
+import flowbench.baselines.common.ConfigChecks;
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
+import flowbench.baselines.common.OfflineLearner;
+import flowbench.baselines.common.TdBackup;
 import flowbench.baselines.nn.Activation;
-import flowbench.baselines.nn.Adam;
 import flowbench.baselines.nn.AdamConfig;
-import flowbench.baselines.nn.Checkpoint;
 import flowbench.baselines.nn.Gradients;
+import flowbench.baselines.nn.GrowingTape;
 import flowbench.baselines.nn.LayerNormPlacement;
 import flowbench.baselines.nn.Mlp;
 import flowbench.baselines.nn.MlpConfig;
 import flowbench.baselines.nn.Parameters;
 import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
-import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.GoalConfig;
 import flowbench.harness.rng.Rng;
-import flowbench.harness.rng.Seeds;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -42,7 +41,7 @@ import java.util.Map;
  * The last Dense layer of the actor uses flax {@code default_init(0.01)} = variance_scaling(0.01, fan_avg, uniform),
  * i.e. Glorot-uniform kernels scaled by √0.01 = 0.1.
  */
-public final class ReBRAC implements Algorithm<ReBRAC.Config> {
+public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
 
     /**
      * @param actorHidden    hidden widths of the actor (all activated, then a Dense head and tanh)
@@ -65,19 +64,18 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
                          int numQs, double rho, double tau, int horizon, double alphaActor, double actorNoise,
                          double noiseClip, int actorFreq, boolean actorEveryStep, GoalConfig goals) {
         public Config {
-            if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException("rebrac: actorHidden must list at least one width");
-            if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException("rebrac: criticHidden must list at least one width");
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-            if (batchSize < 1) throw new IllegalArgumentException("rebrac: batchSize must be >= 1, got " + batchSize);
-            if (!(learningRate > 0)) throw new IllegalArgumentException("rebrac: learningRate must be > 0, got " + learningRate);
-            if (horizon < 1) throw new IllegalArgumentException("rebrac: horizon must be >= 1, got " + horizon);
-            if (!(alphaActor >= 0)) throw new IllegalArgumentException("rebrac: alphaActor must be >= 0, got " + alphaActor);
-            if (!(actorNoise >= 0)) throw new IllegalArgumentException("rebrac: actorNoise must be >= 0, got " + actorNoise);
-            if (!(noiseClip >= 0)) throw new IllegalArgumentException("rebrac: noiseClip must be >= 0, got " + noiseClip);
-            if (actorFreq < 1) throw new IllegalArgumentException("rebrac: actorFreq must be >= 1, got " + actorFreq);
-            if (goals == null) throw new IllegalArgumentException("rebrac: goals must be set");
-            new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            ConfigChecks check = new ConfigChecks("rebrac");
+            actorHidden = check.widths("actorHidden", actorHidden);
+            criticHidden = check.widths("criticHidden", criticHidden);
+            check.atLeast("batchSize", batchSize, 1);
+            check.positive("learningRate", learningRate);
+            check.atLeast("horizon", horizon, 1);
+            check.nonNegative("alphaActor", alphaActor);
+            check.nonNegative("actorNoise", actorNoise);
+            check.nonNegative("noiseClip", noiseClip);
+            check.atLeast("actorFreq", actorFreq, 1);
+            check.set("goals", goals);
+            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
 
         @Override
@@ -106,79 +104,43 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
         }
 
         public Config withAlphaActor(double a) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, horizon, a,
-                    actorNoise, noiseClip, actorFreq, actorEveryStep, goals);
+            return ConfigRecords.with(this, "alphaActor", a);
         }
 
         public Config withRho(double r) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, r, tau, horizon,
-                    alphaActor, actorNoise, noiseClip, actorFreq, actorEveryStep, goals);
+            return ConfigRecords.with(this, "rho", r);
         }
 
         public Config withActorNoise(double s) {
-            return new Config(actorHidden, criticHidden, activation, batchSize, learningRate, numQs, rho, tau, horizon,
-                    alphaActor, s, noiseClip, actorFreq, actorEveryStep, goals);
+            return ConfigRecords.with(this, "actorNoise", s);
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, activation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
-        }
-
-        private Object[] fields() {
-            return new Object[] {activation, batchSize, learningRate, numQs, rho, tau, horizon, alphaActor, actorNoise,
-                    noiseClip, actorFreq, actorEveryStep, goals};
+            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Arrays.equals(actorHidden, c.actorHidden) && Arrays.equals(criticHidden, c.criticHidden)
-                    && Arrays.equals(fields(), c.fields());
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(actorHidden) * 961 + Arrays.hashCode(criticHidden) * 31 + Arrays.hashCode(fields());
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "ReBRAC.Config[actorHidden=" + Arrays.toString(actorHidden) + ", criticHidden="
-                    + Arrays.toString(criticHidden) + ", " + Arrays.toString(fields()) + "]";
+            return ConfigRecords.toString(this);
         }
     }
 
-    @Override
-    public String name() {
-        return "rebrac";
-    }
-
-    @Override
-    public String paper() {
-        return "Tarasov et al., Revisiting the Minimalist Approach to Offline Reinforcement Learning (NeurIPS 2023)";
-    }
-
-    @Override
-    public String family() {
-        return "training-time";
-    }
-
-    @Override
-    public String description() {
-        return "Deterministic tanh actor maximising normalised pessimistic Q with a behaviour-cloning penalty (TD3+BC style).";
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Config defaultConfig(String profile) {
-        return switch (profile) {
-            case "paper" -> Config.paper();
-            case "cpu" -> Config.cpu();
-            default -> throw new IllegalArgumentException("rebrac: unknown profile '" + profile + "', expected paper or cpu");
-        };
+    public ReBRAC() {
+        super("rebrac", "training-time",
+                "Tarasov et al., Revisiting the Minimalist Approach to Offline Reinforcement Learning (NeurIPS 2023)",
+                "Deterministic tanh actor maximising normalised pessimistic Q with a behaviour-cloning penalty "
+                        + "(TD3+BC style).",
+                Config.class, Config::paper, Config::cpu);
     }
 
     @Override
@@ -186,75 +148,46 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
         return new RebracLearner(config, context);
     }
 
-    static final class RebracLearner implements Learner {
+    static final class RebracLearner extends OfflineLearner {
         private final Config cfg;
-        private final int batch;
-        private final OfflineBatches train;
-        private final OfflineBatches validation;
-        private final int condDim;
-        private final int chunkDim;
-        private final double discountH;
         private final TdCritic critic;
+        private final TdBackup td;
         private final Mlp actor;
         private final Mlp targetActor;
-        private final Gradients criticGrads;
-        private final Gradients actorGrads;
-        private final Adam adam;
         private final Mlp.Tape actorTape;
         private final Mlp.Tape targetTape;
-        private Mlp.Tape actTape;
-        private final float[] nextActions;
-        private final float[] y;
-        private final float[] rewards;
-        private final float[] masks;
-        private final float[] valid;
 
         RebracLearner(Config cfg, AgentContext ctx) {
+            super("rebrac", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
             this.cfg = cfg;
-            this.batch = cfg.batchSize();
-            GoalConfig g = cfg.goals();
-            this.train = new OfflineBatches(ctx, ctx.train(), batch, cfg.horizon(), g.discount(), g);
-            this.validation = ctx.validation() == null ? null
-                    : new OfflineBatches(ctx, ctx.validation(), batch, cfg.horizon(), g.discount(), g);
-            this.condDim = train.condDim();
-            this.chunkDim = cfg.horizon() * ctx.train().actionDim();
-            this.discountH = Math.pow(g.discount(), cfg.horizon());
-            long seed = ctx.seed();
-            this.critic = new TdCritic(condDim, chunkDim, cfg.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            this.actor = new Mlp(new MlpConfig(condDim, cfg.actorHidden(), chunkDim, cfg.activation(), LayerNormPlacement.NONE,
-                    false), Seeds.rng(seed, "init", "actor"));
+            this.critic = tdCritic(cfg.criticConfig(), chunkDim);
+            this.td = new TdBackup(critic, discountH, batch);
+            this.actor = modules.train("actor", new Mlp(new MlpConfig(condDim, cfg.actorHidden(), chunkDim, cfg.activation(),
+                    LayerNormPlacement.NONE, false), initRng("actor")));
             // flax default_init(0.01) = variance_scaling(0.01, fan_avg, uniform): Glorot bounds times sqrt(0.01)
             Parameters ps = actor.parameters();
             Parameters.Tensor head = ps.tensor("dense" + cfg.actorHidden().length + "/kernel");
             for (int i = head.offset(); i < head.offset() + head.size(); i++) ps.set(i, ps.get(i) * 0.1f);
-            this.targetActor = actor.copy();
-            this.criticGrads = critic.network().newGradients();
-            this.actorGrads = actor.newGradients();
-            this.adam = new Adam(AdamConfig.of(cfg.learningRate()), critic.network(), actor);
+            this.targetActor = modules.keep("target_actor", actor.copy());
+            modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.actorTape = actor.newTape(batch);
             this.targetTape = targetActor.newTape(batch);
-            this.nextActions = new float[batch * chunkDim];
-            this.y = new float[batch];
-            this.rewards = new float[batch];
-            this.masks = new float[batch];
-            this.valid = new float[batch];
         }
 
         @Override
         public Map<String, Double> update(long step, Rng rng) {
             train.sample(rng);
-            criticGrads.zero();
-            actorGrads.zero();
+            modules.zeroGrads();
             Map<String, Double> m = new LinkedHashMap<>();
-            m.put("critic_loss", criticLoss(train, rng, criticGrads));
+            m.put("critic_loss", criticLoss(train, rng, modules.grads(critic.network())));
             boolean delayed = (step % cfg.actorFreq()) == 0;
             if (cfg.actorEveryStep() || delayed) {
-                double[] a = actorLoss(train.actorConditioning(), train.batch().actions(), valid, actorGrads);
+                double[] a = actorLoss(train.actorConditioning(), train.batch().actions(), td.valid(), modules.grads(actor));
                 m.put("actor_loss", a[0]);
                 m.put("actor_q", a[1]);
                 m.put("bc_mse", a[2]);
             }
-            adam.step(criticGrads, actorGrads);
+            modules.step();
             if (delayed) {
                 critic.polyakUpdate();
                 targetActor.parameters().polyakUpdate(actor.parameters(), cfg.tau());
@@ -263,12 +196,8 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
         }
 
         private double criticLoss(OfflineBatches ob, Rng rng, Gradients grads) {
-            ob.batch().lastRewards(rewards);
-            ob.batch().lastMasks(masks);
-            ob.batch().lastValid(valid);
-            noisyAction(targetActor, targetTape, ob.nextValueConditioning(), batch, rng, nextActions);
-            critic.targets(rewards, masks, discountH, ob.nextValueConditioning(), nextActions, batch, y);
-            return critic.loss(ob.valueConditioning(), ob.batch().actions(), y, valid, batch, grads);
+            return td.loss(ob, (c, n, r) -> noisyAction(targetActor, targetTape, c, n, r, new float[n * chunkDim]), rng,
+                    grads);
         }
 
         /**
@@ -338,7 +267,7 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
             for (int i = 0; i < nd; i++) {
                 float a = (float) Math.tanh(raw[i]);
                 if (s > 0) a += Math.max(-lim, Math.min(lim, s * (float) rng.nextGaussian()));
-                out[i] = FQL.clip(a);
+                out[i] = clip(a);
             }
             return out;
         }
@@ -349,7 +278,7 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
             validation.sample(rng);
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("critic_loss", criticLoss(validation, rng, null));
-            m.put("bc_mse", actorLoss(validation.actorConditioning(), validation.batch().actions(), valid, null)[2]);
+            m.put("bc_mse", actorLoss(validation.actorConditioning(), validation.batch().actions(), td.valid(), null)[2]);
             return m;
         }
 
@@ -359,41 +288,9 @@ public final class ReBRAC implements Algorithm<ReBRAC.Config> {
 
         @Override
         public Map<String, Policy> policies() {
-            Map<String, Policy> p = new LinkedHashMap<>();
-            p.put("rebrac", new Policy() {
-                @Override
-                public int chunkLength() {
-                    return cfg.horizon();
-                }
-
-                @Override
-                public float[] act(float[] observations, float[] goals, int n, Rng rng) {
-                    if (actTape == null || actTape.capacity() < n) actTape = actor.newTape(n);
-                    return noisyAction(actor, actTape, OfflineBatches.policyConditioning(train.goalConditioned(), observations, goals, n), n, rng,
-                            new float[n * chunkDim]);
-                }
-            });
-            return p;
-        }
-
-        private Checkpoint checkpoint() {
-            return new Checkpoint().add("critic", critic.network()).add("target_critic", critic.targetNetwork())
-                    .add("actor", actor).add("target_actor", targetActor).add("adam", adam);
-        }
-
-        @Override
-        public void save(Path dir) throws IOException {
-            checkpoint().write(dir.resolve("rebrac.bin"));
-        }
-
-        @Override
-        public void load(Path dir) throws IOException {
-            checkpoint().read(dir.resolve("rebrac.bin"));
-        }
-
-        @Override
-        public long parameterCount() {
-            return critic.network().parameterCount() + actor.parameterCount();
+            GrowingTape tape = new GrowingTape(actor);
+            return Map.of("rebrac", policy((c, n, rng) -> noisyAction(actor, tape.forBatch(n), c, n, rng,
+                    new float[n * chunkDim])));
         }
     }
 }

@@ -58,6 +58,11 @@ public final class TdCritic {
                     0.005);
         }
 
+        /** The reference architecture (LayerNorm after the activation) with an agent's sizes and ensemble settings. */
+        public static Config reference(int[] hidden, Activation activation, int ensembleSize, double rho, double tau) {
+            return new Config(hidden, activation, LayerNormPlacement.AFTER_ACTIVATION, ensembleSize, rho, tau);
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof Config c && Arrays.equals(hidden, c.hidden) && activation == c.activation
