@@ -1,9 +1,9 @@
 """Records MuJoCo PointMaze traces with OGBench (pip install ogbench) for PointMazeOgbenchTraceTest.
 
-Usage: python ogbench_pointmaze_trace.py OUT.npz
-Then:  FB_OGBENCH_TRACE=OUT.npz mvn -B -pl tasks -am test -Dtest=PointMazeOgbenchTraceTest
+Usage: python ogbench_pointmaze_trace.py OUT.npz [STEPS]
+PointMazeOgbenchTraceTest runs it itself through the OGBench bridge's interpreter (ogbench-bridge/install).
 
-For each of medium and giant: 20,000 steps of the BFS oracle towards a random goal cell (new one every 300 steps)
+For each of medium and giant: STEPS (default 20,000) steps of the BFS oracle towards a random goal cell (new one every 300 steps)
 with N(0, 1) action noise, so that the point hits walls often. Saves <maze>_pos (T+1, 2), <maze>_act (T, 2),
 <maze>_vel (T+1, 2) as float64; positions are read from the simulator (no teleports in these mazes).
 """
@@ -13,7 +13,7 @@ import numpy as np
 import ogbench
 
 
-def main(out):
+def main(out, steps=20000):
     arrays = {}
     for maze in ['medium', 'giant']:
         env = ogbench.make_env_and_datasets(f'pointmaze-{maze}-navigate-v0', env_only=True)
@@ -24,7 +24,7 @@ def main(out):
         pos, act, vel = [u.get_xy().copy()], [], [u.data.qvel.copy()]
         goal = u.cur_goal_xy
         free = np.argwhere(u.maze_map == 0)
-        for t in range(20000):
+        for t in range(steps):
             if t % 300 == 0:
                 goal = np.array(u.ij_to_xy(free[rng.integers(len(free))]))
             sub, _ = u.get_oracle_subgoal(u.get_xy(), goal)
@@ -42,4 +42,4 @@ def main(out):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 20000)

@@ -1,5 +1,6 @@
 package flowbench.harness.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
@@ -47,8 +48,19 @@ public record RunRecord(
     public record Identity(String algorithm, String algorithmPaper, String algorithmFamily, String task,
                            String datasetName, long seed, String runId) {}
 
-    /** A dataset file as read for this run. */
-    public record DatasetFile(String role, String file, String sha256, long transitions, String mode) {}
+    /**
+     * A dataset file as read for this run.
+     *
+     * @param provenance how the file was generated, from its provenance sidecar ({@link DatasetProvenance}), when the
+     *                   sidecar exists and names this file's SHA-256; absent otherwise (and in records written before
+     *                   the field existed)
+     */
+    public record DatasetFile(String role, String file, String sha256, long transitions, String mode,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode provenance) {
+        public DatasetFile(String role, String file, String sha256, long transitions, String mode) {
+            this(role, file, sha256, transitions, mode, null);
+        }
+    }
 
     /**
      * Every protocol choice that changes scores.

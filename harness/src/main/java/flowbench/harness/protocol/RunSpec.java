@@ -20,7 +20,11 @@ public record RunSpec(String algorithm, String task, String datasetDir, long see
                       Map<String, String> overrides, Protocol protocol) {
     public RunSpec {
         requireName("algorithm", algorithm);
-        requireName("task", task);
+        // a task may carry one namespace prefix, e.g. ogbench:puzzle-3x3-play-v0 (served by an outside program)
+        if (task == null || !task.matches("([A-Za-z0-9][A-Za-z0-9._-]*:)?[A-Za-z0-9._()=,+-]+")) {
+            throw new IllegalArgumentException("run spec field 'task' is '" + task
+                    + "'; expected a non-empty name without spaces or slashes, optionally after one 'prefix:'");
+        }
         requireName("profile", profile);
         if (datasetDir == null || datasetDir.isBlank()) {
             throw new IllegalArgumentException("run spec field 'datasetDir' is empty; expected the folder holding the .npz files");

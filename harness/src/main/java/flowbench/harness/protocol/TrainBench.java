@@ -81,7 +81,8 @@ public final class TrainBench implements BenchProvider {
         Path dir = Files.createTempDirectory("flowbench-bench-train");
         try {
             DatasetGenerator gen = registry.generator(task.datasetName());
-            Path trainFile = dir.resolve(task.datasetName() + ".npz"), valFile = dir.resolve(task.datasetName() + "-val.npz");
+            Path trainFile = Runner.datasetFile(dir, task.datasetName(), false), valFile = Runner.datasetFile(dir, task.datasetName(), true);
+            Files.createDirectories(trainFile.getParent());
             gen.generate(episodes, steps, seed, trainFile, valFile, ProgressListener.NONE);
             Dataset train = Datasets.load(trainFile, LoadOptions.defaults(), task.relabeler());
             Dataset val = Datasets.load(valFile, LoadOptions.defaults(), task.relabeler());

@@ -17,6 +17,10 @@ import java.util.Optional;
 public final class OgbenchPython {
     public static final String ENV = "FLOWBENCH_OGBENCH_PYTHON";
     public static final String VENV = ".venv-ogbench";
+    /** How to install the bridge, appended to every "not installed" error. */
+    public static final String INSTALL_HINT = "Install the OGBench bridge with 'ogbench-bridge/install' (creates " + VENV
+            + " in the checkout; needs python3-venv and PyPI access), or set " + ENV + " to a Python that has "
+            + "'pip install ./ogbench-bridge' done.";
 
     private OgbenchPython() {}
 
@@ -35,9 +39,7 @@ public final class OgbenchPython {
     public static Path require() {
         return find().orElseThrow(() -> new IllegalStateException(
                 "OGBench bridge not installed: no " + VENV + "/bin/python found (searched " + roots()
-                        + ") and " + ENV + " is not set. Install it with 'ogbench-bridge/install' (creates "
-                        + VENV + " in the checkout; needs python3-venv and PyPI access), or set " + ENV
-                        + " to a Python that has 'pip install ./ogbench-bridge' done."));
+                        + ") and " + ENV + " is not set. " + INSTALL_HINT));
     }
 
     private static List<Path> roots() {

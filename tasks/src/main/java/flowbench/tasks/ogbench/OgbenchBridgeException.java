@@ -1,0 +1,16 @@
+package flowbench.tasks.ogbench;
+
+/**
+ * The OGBench bridge failed or does not match what the task expects: not installed, crashed, hung, wrong protocol or
+ * package version, wrong environment, or an error inside OGBench. Never recovered from silently: an environment whose
+ * bridge failed is unusable, so a run stops instead of recording a wrong result.
+ */
+public final class OgbenchBridgeException extends RuntimeException {
+    public OgbenchBridgeException(String message) {
+        super(message);
+    }
+
+    public OgbenchBridgeException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
