@@ -26,7 +26,8 @@ import java.util.Map;
  */
 public final class SuiteRunner {
     /** Suites shipped with the harness, under {@code flowbench/harness/suites/<name>.json}. */
-    public static final List<String> SHIPPED = List.of("quickstart", "pointmaze-medium-flowbc", "families-flowbc");
+    public static final List<String> SHIPPED = List.of("quickstart", "pointmaze-medium-flowbc", "families-flowbc",
+            "pointmaze-navigate-comparison");
 
     private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
 
