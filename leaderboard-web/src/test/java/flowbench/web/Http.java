@@ -36,6 +36,30 @@ final class Http {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Sends only the headers of a POST that declares {@code contentLength} bytes, then reads the response. A server
+     * that refuses a declared oversize body must answer without reading it; sending the body too would race the
+     * server's early 413-and-close against the client's writes (the client then sometimes sees a reset instead of the
+     * 413), which made this check flaky. Returns "STATUS\nBODY".
+     */
+    String postHeadersOnly(String path, long contentLength, Map<String, String> headers) throws IOException {
+        URI u = URI.create(base);
+        try (java.net.Socket socket = new java.net.Socket(u.getHost(), u.getPort())) {
+            socket.setSoTimeout(30_000);
+            StringBuilder req = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: " + u.getHost() + ":" + u.getPort()
+                    + "\r\nContent-Length: " + contentLength + "\r\nConnection: close\r\n");
+            headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+            req.append("\r\n");
+            socket.getOutputStream().write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int sp = response.indexOf(' ');
+            int headEnd = response.indexOf("\r\n\r\n");
+            if (sp < 0 || headEnd < 0) throw new IOException("no HTTP response: " + response);
+            return response.substring(sp + 1, sp + 4) + "\n" + response.substring(headEnd + 4);
+        }
+    }
+
     /** POST without a Content-Length (chunked), so only the server's read limit can stop it. */
     HttpResponse<String> postChunked(String path, byte[] body, Map<String, String> headers) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
