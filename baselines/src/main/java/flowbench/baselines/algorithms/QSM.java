@@ -1,12 +1,12 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.flow.DdpmSampler;
 import flowbench.baselines.nn.Activation;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.data.GoalConfig;
-import flowbench.harness.protocol.Configs;
 
 /**
  * QSM, Q-score matching (Psenka, Escontrela, Abbeel, Ma 2024), as the QAM repository runs it: {@code agents/dcgql.py}
@@ -121,20 +121,20 @@ public final class QSM implements Algorithm<QSM.Config> {
                     invTemp, alpha, useTargetCriticGrad, x0Step, clipSamplerAfter, validAsPower, goals);
         }
 
-        // arrays make the generated equals/hashCode/toString identity-based; compare the JSON form instead
+        // arrays make the generated equals/hashCode/toString identity-based
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && Configs.toJson(this).equals(Configs.toJson(c));
+            return ConfigRecords.equals(this, o);
         }
 
         @Override
         public int hashCode() {
-            return Configs.toJson(this).hashCode();
+            return ConfigRecords.hashCode(this);
         }
 
         @Override
         public String toString() {
-            return "QSM.Config" + Configs.toJson(this);
+            return ConfigRecords.toString(this);
         }
     }
 
