@@ -1,5 +1,6 @@
 package flowbench.web;
 
+import flowbench.testkit.Requirement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,7 +24,6 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The site in a real browser: headless Chromium (Debian packages chromium and chromium-driver) over the DevTools
@@ -57,8 +57,7 @@ class BrowserTest {
 
     @BeforeEach
     void freshEventLog() {
-        assumeTrue(browser != null, "no Chromium on this machine (apt-get install chromium chromium-driver, or set"
-                + " CHROME_BIN): browser test skipped");
+        Requirement.CHROMIUM.assume(browser != null, "headless Chromium");
         browser.clearEvents();
     }
 

@@ -1,6 +1,6 @@
 package flowbench.harness.data;
 
-import org.junit.jupiter.api.Assumptions;
+import flowbench.testkit.Requirement;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +53,7 @@ class NumpyCrossCheckTest {
     }
 
     static String run(String script, Path... args) throws Exception {
-        Assumptions.assumeTrue(python != null, "no python with numpy (set FLOWBENCH_PYTHON)");
+        Requirement.NUMPY.assume(python != null, "a python3 with NumPy");
         List<String> cmd = new ArrayList<>(List.of(python, "-c", script));
         for (Path a : args) cmd.add(a.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -220,8 +220,7 @@ class NumpyCrossCheckTest {
     @Test
     void loaderAgreesWithOgbenchPackage() throws Exception {
         String og = ogbenchPython();
-        Assumptions.assumeTrue(og != null, "no Python with the ogbench package (install the bridge with "
-                + "ogbench-bridge/install, or set FLOWBENCH_OGBENCH_PYTHON)");
+        Requirement.OGBENCH.assume(og != null, "a Python with the ogbench package");
 
         Path raw = dir.resolve("raw.npz");
         LinkedHashMap<String, NpyArray> m = GoalSamplerTest.rawTrajectories(6, 8);

@@ -1,10 +1,10 @@
 package flowbench.harness.stats;
 
+import flowbench.testkit.Requirement;
 import com.fasterxml.jackson.databind.JsonNode;
 import flowbench.harness.io.Json;
 import flowbench.harness.rng.Rng;
 import flowbench.harness.rng.Seeds;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,7 +119,7 @@ class RliableCrossCheckTest {
 
     @Test
     void pointEstimatesMatchNumpyReimplementation() throws Exception {
-        Assumptions.assumeTrue(numpyPython != null, "no python3 with numpy (set FLOWBENCH_PYTHON)");
+        Requirement.NUMPY.assume(numpyPython != null, "a python3 with NumPy");
         for (long seed = 0; seed < 3; seed++) {
             Map<String, double[]> x = scores(seed, 7, 2, 9); // unequal run counts
             Map<String, double[]> y = scores(seed + 100, 6, 3, 5);
@@ -179,7 +179,7 @@ class RliableCrossCheckTest {
 
     @Test
     void pointEstimatesAndIntervalsMatchRliable() throws Exception {
-        Assumptions.assumeTrue(rliablePython != null, "no python with rliable (set FLOWBENCH_RLIABLE_PYTHON)");
+        Requirement.RLIABLE.assume(rliablePython != null, "a Python with the rliable package");
         Map<String, double[]> x = scores(5, 5, 6, 6);
         Map<String, double[]> y = scores(6, 5, 6, 6);
         double[] taus = PerformanceProfile.linspace(0, 1, 21);

@@ -1,5 +1,7 @@
 package flowbench.tasks.ogbench;
 
+import flowbench.testkit.Requirement;
+
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -11,25 +13,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Shared helpers of the bridge tests: the installed interpreter, test scripts, a reference-trace runner. */
 final class BridgeTestSupport {
     private BridgeTestSupport() {}
 
-    /** Set to 1 (CI does) to make a missing bridge fail these tests instead of skipping them. */
-    static final String REQUIRE_ENV = "FLOWBENCH_REQUIRE_OGBENCH";
-
     /** The bridge's interpreter; skips the test (with the reason) when the bridge is not installed. */
     static Path bridgePython() {
-        Optional<Path> py = OgbenchPython.find();
-        boolean ok = py.isPresent() && Files.isExecutable(py.get());
-        String message = "OGBench bridge not installed (run ogbench-bridge/install, or set " + OgbenchPython.ENV
-                + "); skipping the tests that need the real bridge";
-        if ("1".equals(System.getenv(REQUIRE_ENV))) assertTrue(ok, message + ", but " + REQUIRE_ENV + "=1 requires them");
-        assumeTrue(ok, message);
-        return py.get();
+        return OgbenchBridge.python();
     }
 
     /** Any Python 3 (the fake bridge needs the standard library only); skips when there is none. */
@@ -40,7 +31,7 @@ final class BridgeTestSupport {
             Path p = Path.of(dir, "python3");
             if (Files.isExecutable(p)) return p;
         }
-        assumeTrue(false, "no python3 found; skipping the fake-bridge tests");
+        Requirement.PYTHON.assume(false, "python3 on the PATH for the fake-bridge tests");
         return null;
     }
 

@@ -4,6 +4,7 @@ import flowbench.harness.io.ProgressListener;
 import flowbench.harness.protocol.DatasetGeneration;
 import flowbench.harness.protocol.DatasetProvenance;
 import flowbench.harness.io.AtomicFiles;
+import flowbench.testkit.Requirement;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,30 +18,22 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Test support for the cross-checks against OGBench: the bridge's interpreter (tests skip without it, unless
- * FLOWBENCH_REQUIRE_OGBENCH=1, which CI sets so that a broken bridge install fails instead of skipping), running Python
- * scripts, and small datasets generated once per JVM through the Java generator path (shared by the test classes).
+ * FLOWBENCH_REQUIRE lists ogbench, as CI's second pass does, so that a broken install fails instead of skipping),
+ * running Python scripts, and small datasets generated once per JVM through the Java generator path (shared by the test classes).
  */
 public final class OgbenchBridge {
-    static final String REQUIRE_ENV = "FLOWBENCH_REQUIRE_OGBENCH";
     private static final Map<String, Path> GENERATED = new HashMap<>();
     private static Path generatedRoot;
 
     private OgbenchBridge() {}
 
-    /** The bridge's Python; skips the test (or fails, under FLOWBENCH_REQUIRE_OGBENCH=1) when it is not installed. */
+    /** The bridge's Python; skips the test (or fails, where FLOWBENCH_REQUIRE lists ogbench) when it is not installed. */
     public static Path python() {
         var py = OgbenchPython.find();
-        String message = "OGBench bridge not installed (run ogbench-bridge/install, or set " + OgbenchPython.ENV + "); "
-                + "the OGBench cross-checks are skipped";
-        if ("1".equals(System.getenv(REQUIRE_ENV))) {
-            assertTrue(py.isPresent() && Files.isExecutable(py.get()), message + " but " + REQUIRE_ENV + "=1 requires them");
-        } else {
-            assumeTrue(py.isPresent() && Files.isExecutable(py.get()), message);
-        }
+        Requirement.OGBENCH.assume(py.isPresent() && Files.isExecutable(py.get()), "the OGBench bridge");
         return py.get();
     }
 

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OgbenchBridgeTest {
     @BeforeEach
     void needsTheBridge() {
-        bridgePython(); // skips (or fails under FLOWBENCH_REQUIRE_OGBENCH=1) when the bridge is not installed
+        bridgePython(); // skips (or fails under FLOWBENCH_REQUIRE=ogbench) when the bridge is not installed
     }
 
     @Test

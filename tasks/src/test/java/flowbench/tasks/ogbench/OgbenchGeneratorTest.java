@@ -102,6 +102,7 @@ class OgbenchGeneratorTest {
     /** A suite can list an ogbench: dataset: it is generated when missing and its SHA-256 pins are enforced. */
     @Test
     void suitesGenerateAndPinOgbenchDatasets() throws Exception {
+        OgbenchBridge.python(); // the suite runner generates through the bridge
         String name = "ogbench:pointmaze-medium-stitch-v0";
         Suite.ProtocolEntry protocol = new Suite.ProtocolEntry(10, 5, true, 1, 5, 5, 0);
         Suite open = new Suite("og-test", 1, "", List.of(new Suite.DatasetEntry(name, 3, 20, 4, null, null)),

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  *       {@link #OPEN_LOOP_TOLERANCE}. Contact differences do not accumulate without bound because the next contact with
  *       the same wall pushes both points to (nearly) the same distance from it.</li>
  * </ul>
- * Needs the bridge (ogbench-bridge/install); skipped without it (CI installs it and sets FLOWBENCH_REQUIRE_OGBENCH=1).
+ * Needs the bridge (ogbench-bridge/install); skipped without it (CI installs it and sets FLOWBENCH_REQUIRE=ogbench).
  */
 class PointMazeOgbenchTraceTest {
     /** Java's hard push-out vs MuJoCo's soft contact, which leaves up to ~0.055 of penetration. */
