@@ -85,7 +85,7 @@ class BundleValidatorTest {
                 new RunRecord.DatasetFile("train", "f", n.get("datasets").get(0).get("sha256").textValue(), 0, "REGULAR"),
                 new RunRecord.DatasetFile("validation", "f", n.get("datasets").get(1).get("sha256").textValue(), 0, "REGULAR"));
         return new RunRecord(1, "complete", null, spec, "cpu", null, n.get("configHash").textValue(), 0, ds, null, List.of(),
-                List.of(), null, null, null, null, null, 0);
+                List.of(), null, null, null, null, null, 0, null);
     }
 
     @Test

@@ -175,7 +175,7 @@ final class Fixtures {
                 new RunRecord.Timing(seconds, seconds * 0.4, seconds * 0.6, 0.01, 3000 / (seconds * 0.4)),
                 new MachineInfo(2, "Fixture CPU", 1L << 34, 1L << 32, "Linux", "6.1", "amd64", "17.0.15", "Debian", "OpenJDK"),
                 new SoftwareInfo("0.1.0-SNAPSHOT", "0123456789abcdef0123456789abcdef01234567", false),
-                "2026-11-25T10:00:00Z", "2026-11-25T10:00:30Z", 0);
+                "2026-11-25T10:00:00Z", "2026-11-25T10:00:30Z", 0, null);
         return withRunId(draft);
     }
 
@@ -184,12 +184,12 @@ final class Fixtures {
         RunRecord.Identity i = r.identity();
         RunRecord tmp = new RunRecord(r.schemaVersion(), r.status(), i, r.spec(), r.profile(), r.config(), r.configHash(),
                 r.parameterCount(), r.datasets(), r.protocol(), r.evaluations(), r.summary(), r.timing(), r.machine(),
-                r.software(), r.startedAt(), r.finishedAt(), r.resumes());
+                r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain());
         String id = BundleValidator.runId(tmp);
         return new RunRecord(r.schemaVersion(), r.status(), new RunRecord.Identity(i.algorithm(), i.algorithmPaper(),
                 i.algorithmFamily(), i.task(), i.datasetName(), i.seed(), id), r.spec(), r.profile(), r.config(),
                 r.configHash(), r.parameterCount(), r.datasets(), r.protocol(), r.evaluations(), r.summary(), r.timing(),
-                r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes());
+                r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain());
     }
 
     /** Writes records into a results folder laid out as the harness does: task/algorithm/seedN/run.json. */

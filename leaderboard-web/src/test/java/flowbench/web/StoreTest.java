@@ -95,7 +95,7 @@ class StoreTest {
                 p.episodeSeeds(), p.policyNoise(), p.trainNoise());
         RunRecord moved = new RunRecord(r0.schemaVersion(), r0.status(), r0.identity(), r0.spec(), r0.profile(), r0.config(),
                 r0.configHash(), r0.parameterCount(), r0.datasets(), other, r0.evaluations(), r0.summary(), r0.timing(),
-                r0.machine(), r0.software(), r0.startedAt(), r0.finishedAt(), r0.resumes());
+                r0.machine(), r0.software(), r0.startedAt(), r0.finishedAt(), r0.resumes(), r0.domain());
         runs.add(new Store.ParsedRun(moved, Json.pretty(moved), "moved.json"));
         SQLException e = assertThrows(SQLException.class, () -> store.importReproduced(runs));
         assertTrue(e.getMessage().contains("moved.json: suite elsewhere/3 is not known"), e.getMessage());

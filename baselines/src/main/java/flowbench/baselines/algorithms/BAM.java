@@ -17,7 +17,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -56,11 +56,11 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
      * @param flowSteps    N
      * @param horizon      H
      * @param invTemp      λ
-     * @param goals        hindsight goal sampling (its discount is replaced by {@code discount})
+     * @param goals        hindsight goal sampling (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          double clipGradNorm, int numQs, double rho, double discount, double tau, int flowSteps,
-                         int horizon, double invTemp, GoalConfig goals) {
+                         int horizon, double invTemp, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("bam");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -95,7 +95,7 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
          */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
-                    1.0, 10, 0.5, 0.99, 0.005, 10, 1, 30, GoalConfig.defaults());
+                    1.0, 10, 0.5, 0.99, 0.005, 10, 1, 30, GoalSampling.defaults());
         }
 
         /**
@@ -104,7 +104,7 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
          */
         public static Config cpu() {
             return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 1.0, 4, 0.5, 0.99,
-                    0.005, 10, 1, 30, GoalConfig.defaults());
+                    0.005, 10, 1, 30, GoalSampling.defaults());
         }
 
         /** This config with other sizes (tests). */

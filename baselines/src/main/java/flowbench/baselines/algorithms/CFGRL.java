@@ -22,7 +22,7 @@ import flowbench.baselines.rl.IqlCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -70,7 +70,7 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize,
                          double actorLearningRate, double criticLearningRate, double valueLearningRate, int flowSteps,
                          int horizon, double discount, int numQs, double expectile, double targetTau,
-                         double unconditionalWeight, QGF.MaskSource maskSource, List<Double> weights, GoalConfig goals) {
+                         double unconditionalWeight, QGF.MaskSource maskSource, List<Double> weights, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("cfgrl");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -107,7 +107,7 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
         public static Config paper() {
             return new Config(new int[] {1024, 1024, 1024, 1024}, new int[] {1024, 1024, 1024, 1024}, Activation.GELU,
                     1024, 3e-4, 3e-4, 3e-4, 10, 5, 0.999, 2, 0.9, 0.005, 0.1, QGF.MaskSource.TERMINALS,
-                    List.of(1.0, 2.0, 3.0, 5.0, 10.0, 15.0), GoalConfig.defaults());
+                    List.of(1.0, 2.0, 3.0, 5.0, 10.0, 15.0), GoalSampling.defaults());
         }
 
         /**
@@ -118,7 +118,7 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
         public static Config cpu() {
             return new Config(new int[] {256, 256, 256}, new int[] {256, 256, 256}, Activation.GELU, 256, 3e-4, 3e-4,
                     3e-4, 10, 5, 0.99, 2, 0.9, 0.005, 0.1, QGF.MaskSource.TERMINALS, List.of(1.0, 3.0, 10.0),
-                    GoalConfig.defaults());
+                    GoalSampling.defaults());
         }
 
         /** This config with other sizes and horizon (tests). */

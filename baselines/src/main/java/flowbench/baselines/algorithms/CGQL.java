@@ -16,7 +16,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -78,13 +78,12 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
      * @param guidanceXTerm  QUIRK (qam.md §8.11): add the "+x" term to the guidance (true, reference); false gives the
      *                       score→velocity identity (guidance_coef/t)·(1−t)·β·∇Q
      * @param targetGuidance sample with the target actor (true, reference) or the online actor
-     * @param goals          hindsight goal sampling for goal-conditioned tasks (its discount is replaced by
-     *                       {@code discount})
+     * @param goals          hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon, Mode mode,
                          double invTemp, double guidanceCoef, double noisyCoef, double isdClip, boolean guidanceXTerm,
-                         boolean targetGuidance, GoalConfig goals) {
+                         boolean targetGuidance, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("cgql");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -141,7 +140,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
                 case LINEX -> 0.001;
             };
             return new Config(actor, critic, Activation.GELU, batch, 3e-4, qs, 0.5, 0.99, 0.005, 10, 1, m, 10, 0.1,
-                    noisy, 5, true, true, GoalConfig.defaults());
+                    noisy, 5, true, true, GoalSampling.defaults());
         }
 
         /** This config with other sizes (tests). */

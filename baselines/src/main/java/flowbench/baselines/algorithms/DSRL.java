@@ -25,7 +25,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.Arrays;
@@ -58,14 +58,15 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
      * @param learningRate Adam learning rate (constant)
      * @param numQs        K critic members
      * @param rho          pessimism ρ of the TD target aggregate
+     * @param discount     γ (TD targets, n-step chunk returns, hindsight goal offsets)
      * @param tau          Polyak rate of the target critic
      * @param flowSteps    Euler steps N of the BC flow ODE
      * @param horizon      action chunk length H
      * @param noiseScale   scale of the latent action ({@code noise_scale})
-     * @param goals        discount γ (its {@code discount}) and hindsight goal sampling for goal-conditioned tasks
+     * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
-                         int numQs, double rho, double tau, int flowSteps, int horizon, double noiseScale, GoalConfig goals) {
+                         int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double noiseScale, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("dsrl");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -75,6 +76,7 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
             check.atLeast("flowSteps", flowSteps, 1);
             check.atLeast("horizon", horizon, 1);
             check.positive("noiseScale", noiseScale);
+            check.discount("discount", discount);
             check.set("goals", goals);
             TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
@@ -95,7 +97,7 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
          */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
-                    10, 0.5, 0.005, 10, 1, 0.8, GoalConfig.defaults());
+                    10, 0.5, 0.99, 0.005, 10, 1, 0.8, GoalSampling.defaults());
         }
 
         /**
@@ -103,8 +105,8 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
          * samples (TD target, z distillation) and two K-ensembles. Otherwise as {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.005, 10, 1,
-                    0.8, GoalConfig.defaults());
+            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+                    0.8, GoalSampling.defaults());
         }
 
         public Config withNoiseScale(double a) {
@@ -161,7 +163,7 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
         private final OdeSampler actOde;
 
         DsrlLearner(Config cfg, AgentContext ctx) {
-            super("dsrl", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
+            super("dsrl", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);

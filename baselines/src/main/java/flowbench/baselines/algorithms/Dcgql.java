@@ -16,7 +16,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 import flowbench.harness.rng.Seeds;
 
@@ -69,10 +69,10 @@ final class Dcgql {
                     Activation criticActivation, int batchSize, double learningRate, double clipGradNorm, int numQs,
                     double rho, double discount, double tau, int diffusionSteps, int timeDim, int horizon,
                     double invTemp, double alpha, boolean useTargetCriticGrad, DdpmSampler.X0Step x0Step,
-                    boolean clipSamplerAfter, boolean validAsPower, GoalConfig goals) {
+                    boolean clipSamplerAfter, boolean validAsPower, GoalSampling goals) {
 
-        GoalConfig goalConfig() {
-            return goals.withDiscount(discount);
+        GoalSampling goalConfig() {
+            return goals;
         }
 
         TdCritic.Config criticConfig() {
@@ -84,7 +84,7 @@ final class Dcgql {
     static void validate(String who, int[] actorHidden, int[] criticHidden, Activation actorActivation,
                          Activation criticActivation, int batchSize, double learningRate, double clipGradNorm, int numQs,
                          double rho, double discount, double tau, int diffusionSteps, int timeDim, int horizon,
-                         double alpha, DdpmSampler.X0Step x0Step, GoalConfig goals) {
+                         double alpha, DdpmSampler.X0Step x0Step, GoalSampling goals) {
         if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException(who + ": actorHidden must list at least one width");
         if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException(who + ": criticHidden must list at least one width");
         for (int w : actorHidden) if (w < 1) throw new IllegalArgumentException(who + ": actorHidden widths must be >= 1, got " + w);

@@ -20,7 +20,7 @@ import flowbench.baselines.rl.IqlCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -64,7 +64,7 @@ public final class EDP extends BaselineAlgorithm<EDP.Config> {
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize,
                          double actorLearningRate, double criticLearningRate, double valueLearningRate, int flowSteps,
                          int horizon, double discount, int numQs, double expectile, double targetTau, double bcCoef,
-                         QGF.MaskSource maskSource, GoalConfig goals) {
+                         QGF.MaskSource maskSource, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("edp");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -99,13 +99,13 @@ public final class EDP extends BaselineAlgorithm<EDP.Config> {
         public static Config paper() {
             return new Config(new int[] {1024, 1024, 1024, 1024}, new int[] {1024, 1024, 1024, 1024}, Activation.GELU,
                     1024, 3e-4, 3e-4, 3e-4, 10, 5, 0.999, 2, 0.9, 0.005, 100, QGF.MaskSource.TERMINALS,
-                    GoalConfig.defaults());
+                    GoalSampling.defaults());
         }
 
         /** QGF's cpu sizing (3×256, batch 256, γ 0.99, H 5); λ = 100 as {@link #paper}. One flow pass plus one VJP. */
         public static Config cpu() {
             return new Config(new int[] {256, 256, 256}, new int[] {256, 256, 256}, Activation.GELU, 256, 3e-4, 3e-4,
-                    3e-4, 10, 5, 0.99, 2, 0.9, 0.005, 100, QGF.MaskSource.TERMINALS, GoalConfig.defaults());
+                    3e-4, 10, 5, 0.99, 2, 0.9, 0.005, 100, QGF.MaskSource.TERMINALS, GoalSampling.defaults());
         }
 
         /** This config with other sizes, horizon and λ (tests). */

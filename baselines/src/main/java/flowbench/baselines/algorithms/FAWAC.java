@@ -19,7 +19,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -48,15 +48,16 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
      * @param learningRate Adam learning rate (constant)
      * @param numQs        K critic members
      * @param rho          pessimism ρ of the TD target aggregate
+     * @param discount     γ (TD targets, n-step chunk returns, hindsight goal offsets)
      * @param tau          Polyak rate of the target critic
      * @param flowSteps    Euler steps N of the BC flow ODE
      * @param horizon      action chunk length H
      * @param invTemp      β of the advantage weights ({@code inv_temp})
      * @param maxWeight    cap of the advantage weights (100)
-     * @param goals        discount γ (its {@code discount}) and hindsight goal sampling for goal-conditioned tasks
+     * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
-                         int numQs, double rho, double tau, int flowSteps, int horizon, double invTemp, double maxWeight, GoalConfig goals) {
+                         int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double invTemp, double maxWeight, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("fawac");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -67,6 +68,7 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
             check.atLeast("horizon", horizon, 1);
             check.nonNegative("invTemp", invTemp);
             check.positive("maxWeight", maxWeight);
+            check.discount("discount", discount);
             check.set("goals", goals);
             TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
@@ -88,7 +90,7 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
          */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
-                    10, 0.5, 0.005, 10, 1, 6.4, 100, GoalConfig.defaults());
+                    10, 0.5, 0.99, 0.005, 10, 1, 6.4, 100, GoalSampling.defaults());
         }
 
         /**
@@ -96,8 +98,8 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
          * sample for the TD target. Otherwise as {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.005, 10, 1,
-                    6.4, 100, GoalConfig.defaults());
+            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+                    6.4, 100, GoalSampling.defaults());
         }
 
         public Config withInvTemp(double b) {
@@ -150,7 +152,7 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
         private final float[] weights;
 
         FawacLearner(Config cfg, AgentContext ctx) {
-            super("fawac", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
+            super("fawac", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);

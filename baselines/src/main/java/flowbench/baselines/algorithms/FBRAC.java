@@ -18,7 +18,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -40,14 +40,15 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
      * @param learningRate Adam learning rate (constant)
      * @param numQs        K critic members
      * @param rho          pessimism ρ of the TD target aggregate
+     * @param discount     γ (TD targets, n-step chunk returns, hindsight goal offsets)
      * @param tau          Polyak rate of the target critic
      * @param flowSteps    Euler steps N of the BC flow ODE
      * @param horizon      action chunk length H
      * @param alpha        α: the Q term is weighted 1/α ({@code alpha})
-     * @param goals        discount γ (its {@code discount}) and hindsight goal sampling for goal-conditioned tasks
+     * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
-                         int numQs, double rho, double tau, int flowSteps, int horizon, double alpha, GoalConfig goals) {
+                         int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double alpha, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("fbrac");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -57,6 +58,7 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
             check.atLeast("flowSteps", flowSteps, 1);
             check.atLeast("horizon", horizon, 1);
             check.positive("alpha", alpha);
+            check.discount("discount", discount);
             check.set("goals", goals);
             TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
@@ -77,7 +79,7 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
          */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
-                    10, 0.5, 0.005, 10, 1, 0.1, GoalConfig.defaults());
+                    10, 0.5, 0.99, 0.005, 10, 1, 0.1, GoalSampling.defaults());
         }
 
         /**
@@ -86,8 +88,8 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
          * {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.005, 10, 1,
-                    0.1, GoalConfig.defaults());
+            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+                    0.1, GoalSampling.defaults());
         }
 
         public Config withAlpha(double a) {
@@ -137,7 +139,7 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
         private final Mlp.Tape flowTape;
 
         FbracLearner(Config cfg, AgentContext ctx) {
-            super("fbrac", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
+            super("fbrac", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);

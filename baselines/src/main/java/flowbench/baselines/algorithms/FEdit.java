@@ -20,7 +20,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -56,11 +56,11 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
      * @param horizon       action chunk length H
      * @param editScale     edit_scale (&gt; 0)
      * @param editTargetEntropyMultiplier target entropy = −multiplier·D
-     * @param goals         hindsight goal sampling (its discount is replaced by {@code discount})
+     * @param goals         hindsight goal sampling (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon,
-                         double editScale, double editTargetEntropyMultiplier, GoalConfig goals) {
+                         double editScale, double editTargetEntropyMultiplier, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("fedit");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -98,7 +98,7 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
          */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
-                    10, 0.5, 0.99, 0.005, 10, 1, 0.2, 0.5, GoalConfig.defaults());
+                    10, 0.5, 0.99, 0.005, 10, 1, 0.2, 0.5, GoalSampling.defaults());
         }
 
         /**
@@ -107,7 +107,7 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
          */
         public static Config cpu() {
             return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99,
-                    0.005, 10, 1, 0.2, 0.5, GoalConfig.defaults());
+                    0.005, 10, 1, 0.2, 0.5, GoalSampling.defaults());
         }
 
         /** This config with other sizes (tests). */

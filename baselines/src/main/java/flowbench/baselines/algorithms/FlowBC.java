@@ -16,7 +16,7 @@ import flowbench.baselines.nn.MlpConfig;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -108,9 +108,9 @@ public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
             return ConfigRecords.toString(this);
         }
 
-        GoalConfig goalConfig() {
+        GoalSampling goalConfig() {
             double cur = Math.max(0, 1 - actorPTrajGoal - actorPRandomGoal);
-            return GoalConfig.defaults().withDiscount(discount)
+            return GoalSampling.defaults()
                     .withActorGoals(cur, actorPTrajGoal, actorPRandomGoal, actorGeomSample);
         }
     }

@@ -21,7 +21,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -53,15 +53,16 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
      * @param learningRate Adam learning rate (constant)
      * @param numQs        K critic members
      * @param rho          pessimism ρ of the TD target aggregate
+     * @param discount     γ (TD targets, n-step chunk returns, hindsight goal offsets)
      * @param tau          Polyak rate of the target critic
      * @param flowSteps    Euler steps N of the BC flow ODE
      * @param horizon      action chunk length H
      * @param kappa        expectile κ of the value loss ({@code kappa})
      * @param numSamples   candidates per observation at acting time ({@code num_samples} = 32)
-     * @param goals        discount γ (its {@code discount}) and hindsight goal sampling for goal-conditioned tasks
+     * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
-                         int numQs, double rho, double tau, int flowSteps, int horizon, double kappa, int numSamples, GoalConfig goals) {
+                         int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double kappa, int numSamples, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("ifql");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -72,6 +73,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
             check.atLeast("horizon", horizon, 1);
             check.openUnitInterval("kappa", kappa);
             check.atLeast("numSamples", numSamples, 1);
+            check.discount("discount", discount);
             check.set("goals", goals);
             TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
@@ -92,7 +94,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
          */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
-                    10, 0.5, 0.005, 10, 1, 0.9, 32, GoalConfig.defaults());
+                    10, 0.5, 0.99, 0.005, 10, 1, 0.9, 32, GoalSampling.defaults());
         }
 
         /**
@@ -100,8 +102,8 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
          * the ODE, so it is cheap; acting runs 32 ODE samples per observation. Otherwise as {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.005, 10, 1,
-                    0.9, 32, GoalConfig.defaults());
+            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+                    0.9, 32, GoalSampling.defaults());
         }
 
         public Config withKappa(double k) {
@@ -155,7 +157,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
         private final float[] q;
 
         IfqlLearner(Config cfg, AgentContext ctx) {
-            super("ifql", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
+            super("ifql", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);

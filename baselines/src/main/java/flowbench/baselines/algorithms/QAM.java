@@ -26,7 +26,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -109,7 +109,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
                          int horizon, double invTemp, double fqlAlpha, double editScale,
                          double editTargetEntropyMultiplier, boolean targetActor, boolean useTargetGrad, boolean clipAdj,
                          AdjointMatching.LastStep lastStep, AdjointMatching.Recursion adjointRecursion,
-                         GoalConfig goals) {
+                         GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("qam");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -181,7 +181,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
             double edit = v == Variant.QAM_E ? 0.1 : 0;
             return new Config(actor, critic, Activation.GELU, batch, 3e-4, 1.0, numQs, 0.5, 0.99, 0.005, 10, 1, invTemp,
                     fql, edit, 0.5, true, true, true, AdjointMatching.LastStep.BASE, AdjointMatching.Recursion.REFERENCE,
-                    GoalConfig.defaults());
+                    GoalSampling.defaults());
         }
 
         /** This config with another inverse temperature λ. */

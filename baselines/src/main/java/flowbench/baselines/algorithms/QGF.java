@@ -27,7 +27,7 @@ import flowbench.baselines.rl.NoiseConditionedCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.HashSet;
@@ -226,9 +226,9 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
                     discount, horizon, targetTau, criticLearningRate, valueLearningRate);
         }
 
-        GoalConfig goalConfig() {
+        GoalSampling goalConfig() {
             double cur = Math.max(0, 1 - actorPTrajGoal - actorPRandomGoal);
-            return GoalConfig.defaults().withDiscount(discount).withActorGoals(cur, actorPTrajGoal, actorPRandomGoal,
+            return GoalSampling.defaults().withActorGoals(cur, actorPTrajGoal, actorPRandomGoal,
                     actorGeomSample).withNegativeReward(goalNegativeReward);
         }
 

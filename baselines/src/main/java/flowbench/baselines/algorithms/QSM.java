@@ -6,7 +6,7 @@ import flowbench.baselines.nn.Activation;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 
 /**
  * QSM, Q-score matching (Psenka, Escontrela, Abbeel, Ma 2024), as the QAM repository runs it: {@code agents/dcgql.py}
@@ -44,13 +44,13 @@ public final class QSM implements Algorithm<QSM.Config> {
      * @param clipSamplerAfter    clip x to [−1, 1] after every step (true, reference)
      * @param validAsPower        report losses with the reference's {@code ** valid} (true) or {@code * valid}; the
      *                            gradients are the same
-     * @param goals               hindsight goal sampling (its discount is replaced by {@code discount})
+     * @param goals               hindsight goal sampling (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation actorActivation, Activation criticActivation,
                          int batchSize, double learningRate, double clipGradNorm, int numQs, double rho, double discount,
                          double tau, int diffusionSteps, int timeDim, int horizon, double invTemp, double alpha,
                          boolean useTargetCriticGrad, DdpmSampler.X0Step x0Step, boolean clipSamplerAfter,
-                         boolean validAsPower, GoalConfig goals) {
+                         boolean validAsPower, GoalSampling goals) {
         public Config {
             Dcgql.validate("qsm", actorHidden, criticHidden, actorActivation, criticActivation, batchSize, learningRate,
                     clipGradNorm, numQs, rho, discount, tau, diffusionSteps, timeDim, horizon, alpha, x0Step, goals);
@@ -79,7 +79,7 @@ public final class QSM implements Algorithm<QSM.Config> {
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.MISH,
                     Activation.GELU, 256, 3e-4, 1.0, 10, 0.5, 0.99, 0.005, 10, 64, 1, 10, 10, true,
-                    DdpmSampler.X0Step.JUMP_TO_X0, true, true, GoalConfig.defaults());
+                    DdpmSampler.X0Step.JUMP_TO_X0, true, true, GoalSampling.defaults());
         }
 
         /**
@@ -91,7 +91,7 @@ public final class QSM implements Algorithm<QSM.Config> {
         public static Config cpu() {
             return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.MISH, Activation.GELU, 64, 3e-4,
                     1.0, 4, 0.5, 0.99, 0.005, 10, 64, 1, 10, 10, true, DdpmSampler.X0Step.JUMP_TO_X0, true, true,
-                    GoalConfig.defaults());
+                    GoalSampling.defaults());
         }
 
         /** This config with other sizes (tests). */

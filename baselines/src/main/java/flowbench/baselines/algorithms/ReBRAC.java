@@ -18,7 +18,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
@@ -51,6 +51,7 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
      * @param learningRate   Adam learning rate
      * @param numQs          K critic members
      * @param rho            pessimism ρ (TD target and actor's q)
+     * @param discount     γ (TD targets, n-step chunk returns, hindsight goal offsets)
      * @param tau            Polyak rate of target critic and target actor
      * @param horizon        action chunk length H
      * @param alphaActor     BC weight α_a ({@code alpha_actor})
@@ -58,11 +59,11 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
      * @param noiseClip      clip of that noise (0.5)
      * @param actorFreq      period of the delayed updates ({@code actor_freq} = 2)
      * @param actorEveryStep QUIRK switch (see class javadoc); true reproduces the reference
-     * @param goals          discount γ and hindsight goal sampling
+     * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
     public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
-                         int numQs, double rho, double tau, int horizon, double alphaActor, double actorNoise,
-                         double noiseClip, int actorFreq, boolean actorEveryStep, GoalConfig goals) {
+                         int numQs, double rho, double discount, double tau, int horizon, double alphaActor, double actorNoise,
+                         double noiseClip, int actorFreq, boolean actorEveryStep, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("rebrac");
             actorHidden = check.widths("actorHidden", actorHidden);
@@ -74,6 +75,7 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
             check.nonNegative("actorNoise", actorNoise);
             check.nonNegative("noiseClip", noiseClip);
             check.atLeast("actorFreq", actorFreq, 1);
+            check.discount("discount", discount);
             check.set("goals", goals);
             TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
         }
@@ -94,13 +96,13 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
          */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
-                    10, 0.5, 0.005, 1, 0.01, 0.0, 0.5, 2, true, GoalConfig.defaults());
+                    10, 0.5, 0.99, 0.005, 1, 0.01, 0.0, 0.5, 2, true, GoalSampling.defaults());
         }
 
         /** Sized like the other cpu profiles (2×128 nets, K = 4, B = 64); ReBRAC needs no ODE, so it is the cheapest. */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.005, 1,
-                    0.01, 0.0, 0.5, 2, true, GoalConfig.defaults());
+            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 1,
+                    0.01, 0.0, 0.5, 2, true, GoalSampling.defaults());
         }
 
         public Config withAlphaActor(double a) {
@@ -158,7 +160,7 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
         private final Mlp.Tape targetTape;
 
         RebracLearner(Config cfg, AgentContext ctx) {
-            super("rebrac", ctx, cfg.batchSize(), cfg.horizon(), cfg.goals().discount(), cfg.goals());
+            super("rebrac", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);

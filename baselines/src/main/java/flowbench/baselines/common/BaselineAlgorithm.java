@@ -1,13 +1,16 @@
 package flowbench.baselines.common;
 
 import flowbench.harness.agent.Algorithm;
+import flowbench.harness.domain.DomainSetting;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * The registry entry of one algorithm of this module: its fixed metadata and its two default configs, the
- * {@code paper} profile (the specification's defaults) and the {@code cpu} profile (sized for minutes on 2 cores).
- * Subclasses add only {@link #create}.
+ * {@code paper} profile (the reference's network sizes and budgets) and the {@code cpu} profile (sized for minutes on
+ * 2 cores), and its per-domain values ({@link DomainTable}), which both profiles take. Subclasses add only
+ * {@link #create}.
  */
 public abstract class BaselineAlgorithm<C extends Record> implements Algorithm<C> {
     private final String name;
@@ -56,6 +59,12 @@ public abstract class BaselineAlgorithm<C extends Record> implements Algorithm<C
     @Override
     public final Class<C> configType() {
         return configType;
+    }
+
+    /** From {@link DomainTable}: this algorithm's values for the column, with their sources. */
+    @Override
+    public List<DomainSetting> domainSettings(String column) {
+        return DomainTable.settings(name, column);
     }
 
     @Override

@@ -5,7 +5,7 @@ import flowbench.harness.data.ChunkBatch;
 import flowbench.harness.data.ChunkSampler;
 import flowbench.harness.data.Dataset;
 import flowbench.harness.data.GoalChunkBatch;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.data.GoalSampler;
 import flowbench.harness.env.TaskMode;
 import flowbench.harness.rng.Rng;
@@ -28,7 +28,7 @@ public final class OfflineBatches {
     private final float[] nextValueCond;
     private final float[] nextObsScratch;
 
-    public OfflineBatches(AgentContext ctx, Dataset dataset, int batchSize, int horizon, double gamma, GoalConfig goalConfig) {
+    public OfflineBatches(AgentContext ctx, Dataset dataset, int batchSize, int horizon, double gamma, GoalSampling goalConfig) {
         this.goalConditioned = ctx.task().mode() == TaskMode.GOAL_CONDITIONED;
         this.obsDim = dataset.obsDim();
         this.goalDim = goalConditioned ? ctx.task().spec().goalDim() : 0;
@@ -40,7 +40,7 @@ public final class OfflineBatches {
                 throw new IllegalArgumentException("task " + ctx.task().name() + ": goal columns [" + from + ", " + to
                         + ") do not give goalDim " + goalDim + " within obsDim " + obsDim);
             }
-            this.goals = GoalSampler.observationSlice(dataset, goalConfig.withDiscount(gamma), from, to);
+            this.goals = GoalSampler.observationSlice(dataset, goalConfig.at(gamma), from, to);
             this.chunks = null;
             this.batch = goals.newChunkBatch(batchSize, horizon);
         } else {

@@ -10,7 +10,7 @@ import flowbench.baselines.rl.TdCritic;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
-import flowbench.harness.data.GoalConfig;
+import flowbench.harness.data.GoalSampling;
 import flowbench.harness.rng.Rng;
 import flowbench.harness.rng.Seeds;
 
@@ -48,10 +48,10 @@ public abstract class OfflineLearner implements Learner {
     /**
      * @param checkpointName stem of the checkpoint file, also used in error messages
      * @param discount       γ of the chunk sampler's n-step returns, the goal sampler's geometric offsets and γ^H
-     * @param goals          hindsight goal sampling on goal-conditioned tasks (its discount is replaced by γ)
+     * @param goals          hindsight goal sampling on goal-conditioned tasks (with γ = discount)
      */
     protected OfflineLearner(String checkpointName, AgentContext ctx, int batchSize, int horizon, double discount,
-                             GoalConfig goals) {
+                             GoalSampling goals) {
         this.checkpointName = checkpointName;
         this.horizon = horizon;
         this.seed = ctx.seed();

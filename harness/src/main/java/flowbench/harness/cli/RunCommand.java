@@ -1,6 +1,7 @@
 package flowbench.harness.cli;
 
 import flowbench.harness.agent.Algorithm;
+import flowbench.harness.domain.Domains;
 import flowbench.harness.io.Json;
 import flowbench.harness.io.ProgressBar;
 import flowbench.harness.io.ProgressListener;
@@ -56,11 +57,14 @@ final class RunCommand implements Callable<Integer> {
     long seed = 0;
 
     @Option(names = "--profile", paramLabel = "NAME",
-            description = "Algorithm default profile: 'paper' (the paper's settings) or 'cpu' (sized for minutes on 2 cores) (default: ${DEFAULT-VALUE}).")
-    String profile = "paper";
+            description = "Algorithm default profile: 'cpu' (small networks, batch and ensemble, sized for minutes on 2 cores)"
+                    + " or 'paper' (the reference's sizes: 4x512 networks, batch 256, 10 critics; a 1M-step run takes weeks"
+                    + " on 2 cores). Both take the task domain's per-domain values (chunk length, discount, alpha, lambda,"
+                    + " ...; see 'flowbench algorithms --task'). Default: ${DEFAULT-VALUE}.")
+    String profile = "cpu";
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override one config field (repeatable); dotted keys reach nested fields; values are JSON where the field is not a string, e.g. --set lr=1e-3 --set hidden=[256,256].")
+            description = "Override one config field (repeatable); dotted keys reach nested fields; values are JSON where the field is not a string, e.g. --set lr=1e-3 --set hidden=[256,256] --set discount=0.995. The reference code's names (lr, actor_hidden_dims, inv_temp, ...) are accepted; an unknown key is refused with the valid ones.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--train-steps", paramLabel = "N", description = "Gradient steps (default: ${DEFAULT-VALUE}).")
@@ -116,11 +120,13 @@ final class RunCommand implements Callable<Integer> {
         if (dryRun) {
             registry.task(task);
             Algorithm<?> alg = registry.algorithm(algorithm);
-            Record config = Configs.merge(alg, profile, overrides);
+            Configs.Resolved<?> r = Configs.resolve(alg, profile, Domains.of(task), overrides);
+            Record config = r.config();
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("spec", runSpec);
             doc.put("config", Configs.toJson(config));
             doc.put("configHash", Configs.hash(config));
+            doc.put("domain", Map.of("column", r.domain().column(), "applied", r.applied()));
             doc.put("runDir", Runner.runDir(out, runSpec).toString());
             o.print(Json.pretty(doc));
             o.flush();

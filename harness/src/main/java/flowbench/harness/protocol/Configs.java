@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import flowbench.harness.agent.Algorithm;
+import flowbench.harness.domain.Domain;
+import flowbench.harness.domain.DomainSetting;
 import flowbench.harness.io.Json;
 
 import java.lang.reflect.RecordComponent;
@@ -14,6 +16,7 @@ import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,9 +28,127 @@ import java.util.TreeMap;
  * {@code key=value} replaces one field (a dotted key reaches into a nested record); the tree becomes the record again,
  * so the record's own constructor checks still run. Values are read as JSON where the field is not a string
  * ({@code 3e-4}, {@code true}, {@code [256,256]}) and taken verbatim where it is.
+ *
+ * <p>{@link #resolve} layers, in order: the profile's defaults, the task domain's shared values (where the config has
+ * the key), the algorithm's own values for that domain, then the user's overrides. User keys may be the reference
+ * code's names ({@code lr}, {@code actor_hidden_dims}, {@code inv_temp}, …; see {@link #ALIASES}); a key that names
+ * nothing in the config is refused with the list of valid keys.
  */
 public final class Configs {
     private Configs() {}
+
+    /**
+     * Reference-code and group names, each standing for every listed key the config has: {@code lr} sets one learning
+     * rate or all three of an IQL-style learner, {@code hidden} every network's widths. snake_case keys are also
+     * tried in camelCase ({@code inv_temp} is {@code invTemp}).
+     */
+    public static final Map<String, List<String>> ALIASES = aliases();
+
+    private static Map<String, List<String>> aliases() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        List<String> lrs = List.of("learningRate", "actorLearningRate", "criticLearningRate", "valueLearningRate");
+        m.put("lr", lrs);
+        m.put("learningRate", lrs);
+        m.put("hidden", List.of("actorHidden", "criticHidden"));
+        m.put("actor_hidden_dims", List.of("actorHidden", "hidden"));
+        m.put("actorHidden", List.of("hidden"));
+        m.put("value_hidden_dims", List.of("criticHidden"));
+        m.put("horizon_length", List.of("horizon"));
+        m.put("denoise_steps", List.of("flowSteps", "diffusionSteps"));
+        m.put("flow_steps", List.of("flowSteps", "diffusionSteps"));
+        m.put("target_tau", List.of("tau", "targetTau"));
+        m.put("tau", List.of("targetTau"));
+        m.put("bc_weight", List.of("bcCoef"));
+        return m;
+    }
+
+    /** A merged config, the domain it was resolved for and the domain values that took effect (user overrides win). */
+    public record Resolved<C extends Record>(C config, Domain domain, List<DomainSetting> applied) {
+        public Resolved {
+            applied = List.copyOf(applied);
+        }
+    }
+
+    /** Profile defaults, then the domain's values, then {@code overrides} (which may use {@link #ALIASES}). */
+    public static <C extends Record> Resolved<C> resolve(Algorithm<C> algorithm, String profile, Domain domain,
+                                                         Map<String, String> overrides) {
+        Class<C> type = algorithm.configType();
+        List<String> keys = keys(type);
+        Map<String, DomainSetting> applied = new LinkedHashMap<>();
+        for (DomainSetting s : domain.shared()) {
+            if (keys.contains(s.key())) applied.put(s.key(), s);
+        }
+        for (DomainSetting s : algorithm.domainSettings(domain.column())) {
+            if (!keys.contains(s.key())) {
+                throw new IllegalStateException("per-domain value '" + s.key() + "' of algorithm '" + algorithm.name()
+                        + "' (column " + domain.column() + ", " + s.source() + ") is not one of its config keys: " + keys);
+            }
+            applied.put(s.key(), s);
+        }
+        Map<String, String> user = canonicalKeys(algorithm.name(), type, overrides);
+        applied.keySet().removeAll(user.keySet());
+        Map<String, String> all = new LinkedHashMap<>();
+        applied.forEach((k, s) -> all.put(k, s.value()));
+        all.putAll(user);
+        return new Resolved<>(merge(algorithm, profile, all), domain, List.copyOf(applied.values()));
+    }
+
+    /**
+     * The user's keys as config keys: each key as it is when the config has it, else its camelCase form, else what its
+     * alias stands for in this config. A key that names nothing, or a config key set twice (directly and through an
+     * alias, with different values), is refused with the valid keys.
+     */
+    public static Map<String, String> canonicalKeys(String algorithm, Class<? extends Record> type, Map<String, String> overrides) {
+        List<String> keys = keys(type);
+        Map<String, String> out = new TreeMap<>();
+        Map<String, String> via = new TreeMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(overrides).entrySet()) {
+            for (String k : targets(e.getKey(), keys)) {
+                String before = out.put(k, e.getValue());
+                if (before != null && !before.equals(e.getValue())) {
+                    throw new IllegalArgumentException("config key '" + k + "' of algorithm '" + algorithm + "' is set twice: "
+                            + via.get(k) + "=" + before + " and " + e.getKey() + "=" + e.getValue());
+                }
+                via.put(k, e.getKey());
+            }
+        }
+        for (String k : overrides.keySet()) {
+            if (targets(k, keys).isEmpty()) {
+                throw new IllegalArgumentException("unknown config key '" + k + "' for algorithm '" + algorithm + "'"
+                        + suggestion(k, keys) + "; valid keys: " + String.join(", ", keys) + "; reference-code names "
+                        + "accepted where they apply: " + String.join(", ", ALIASES.keySet()) + " and snake_case forms");
+            }
+        }
+        return out;
+    }
+
+    private static List<String> targets(String key, List<String> keys) {
+        if (keys.contains(key)) return List.of(key);
+        String camel = camel(key);
+        if (keys.contains(camel)) return List.of(camel);
+        for (String k : new String[] {key, camel}) {
+            List<String> alias = ALIASES.get(k);
+            if (alias != null) {
+                List<String> hit = alias.stream().filter(keys::contains).toList();
+                if (!hit.isEmpty()) return hit;
+            }
+        }
+        return List.of();
+    }
+
+    private static String camel(String key) {
+        StringBuilder b = new StringBuilder();
+        boolean up = false;
+        for (char c : key.toCharArray()) {
+            if (c == '_') {
+                up = b.length() > 0;
+                continue;
+            }
+            b.append(up ? Character.toUpperCase(c) : c);
+            up = false;
+        }
+        return b.toString();
+    }
 
     public static <C extends Record> C merge(Algorithm<C> algorithm, String profile, Map<String, String> overrides) {
         C base;

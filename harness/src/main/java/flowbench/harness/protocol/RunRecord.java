@@ -31,7 +31,8 @@ public record RunRecord(
         SoftwareInfo software,
         String startedAt,
         String finishedAt,
-        int resumes) {
+        int resumes,
+        DomainRecord domain) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String RUNNING = "running";
@@ -98,4 +99,17 @@ public record RunRecord(
      */
     public record Timing(double totalSeconds, double trainSeconds, double evalSeconds, double checkpointSeconds,
                          double stepsPerSecond) {}
+
+    /**
+     * The reference column whose per-domain values the config took (docs/domains.md), why the task follows it, and each
+     * value applied with its source; values the user overrode are not listed (the config shows the final value). Null
+     * in records written before domains existed.
+     *
+     * @param column        reference column, e.g. {@code puzzle-3x3-play-sparse}, or {@code none}
+     * @param rewardWarning set when the column was tuned with another reward kind than the task's
+     */
+    public record DomainRecord(String column, String why, String rewardWarning, List<AppliedSetting> applied) {}
+
+    /** One per-domain value that took effect, with its source. */
+    public record AppliedSetting(String key, String value, String source) {}
 }

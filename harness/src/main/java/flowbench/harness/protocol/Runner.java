@@ -3,6 +3,7 @@ package flowbench.harness.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Algorithm;
+import flowbench.harness.domain.Domains;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
 import flowbench.harness.data.Dataset;
@@ -121,6 +122,7 @@ public final class Runner {
 
         private Path dir;
         private C config;
+        private Configs.Resolved<C> resolved;
         private String configHash;
         private String runId;
         private List<RunRecord.DatasetFile> datasetFiles;
@@ -153,7 +155,8 @@ public final class Runner {
 
         RunOutcome run() throws IOException {
             // everything that can be checked without touching the run folder is checked first
-            config = Configs.merge(algorithm, spec.profile(), spec.overrides());
+            resolved = Configs.resolve(algorithm, spec.profile(), Domains.of(task.name()), spec.overrides());
+            config = resolved.config();
             configHash = Configs.hash(config);
             Path dataDir = Path.of(spec.datasetDir());
             Path trainFile = datasetFile(dataDir, task.datasetName(), false);
@@ -395,9 +398,14 @@ public final class Runner {
                             task.datasetName(), spec.seed(), runId),
                     spec, spec.profile(), Configs.toJson(config), configHash, learner.parameterCount(), datasetFiles, pf,
                     List.copyOf(evaluations), summarise(evaluations), timing, MachineInfo.current(), SoftwareInfo.current(),
-                    startedAt, finishedAt, resumes);
+                    startedAt, finishedAt, resumes, domainRecord(resolved));
             Json.writeAtomically(dir.resolve(RUN_JSON), r);
             return r;
+        }
+
+        private static RunRecord.DomainRecord domainRecord(Configs.Resolved<?> r) {
+            return new RunRecord.DomainRecord(r.domain().column(), r.domain().why(), r.domain().rewardMismatch(),
+                    r.applied().stream().map(a -> new RunRecord.AppliedSetting(a.key(), a.value(), a.source())).toList());
         }
 
         private String runId() {

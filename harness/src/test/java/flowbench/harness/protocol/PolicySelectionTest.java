@@ -22,7 +22,7 @@ class PolicySelectionTest {
         RunRecord.Identity id = new RunRecord.Identity("qgf", "paper", "test-time", task, dataset, seed,
                 task + "-" + seed);
         return new RunRecord(RunRecord.SCHEMA_VERSION, status, id, null, "cpu", null, configHash, 0, List.of(), null,
-                List.of(), summary, null, null, null, null, null, 0);
+                List.of(), summary, null, null, null, null, null, 0, null);
     }
 
     static RunRecord run(String dataset, String task, long seed, Object... scores) {
