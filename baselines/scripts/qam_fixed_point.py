@@ -2,7 +2,7 @@
 """Idealised fixed point of QAM's adjoint matching on a 1-D Gaussian-mixture bandit (numpy only).
 
 Why: QamKnownAnswerTest compares QAM's fine-tuned flow with the tilted distribution pi_beta * exp(lambda r). The
-discretised scheme of the reference code (qam.md section 1.4: N Euler steps of the memoryless SDE with the h offset,
+discretised scheme of the reference code (docs/qam.md section 1.4: N Euler steps of the memoryless SDE with the h offset,
 base-field last step, lean adjoint at time t_k + h) is not exact, so this script computes what the scheme converges
 to when nothing is learned: the base velocity field is the EXACT flow-matching field of the mixture, and the
 fine-tuned field is v_theta(x, t_k) = v_beta(x, t_k) + c_k(x), with c_k on a grid, iterated to the fixed point of the

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 
 /**
  * Validates a submission bundle {@code {"method": {...}, "runs": [run.json, ...], "submitter"?: "..."}} before anything
- * is stored (benchmarks.md section 8, item 4). Checks, each reported with field path, expected and found value:
+ * is stored (docs/benchmarks.md section 8, item 4). Checks, each reported with field path, expected and found value:
  * <ul>
  *   <li>shape: required fields and types of the bundle, the method and every run record ({@link RecordSchema});</li>
  *   <li>harness schema version and a complete run;</li>

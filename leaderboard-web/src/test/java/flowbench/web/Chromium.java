@@ -31,7 +31,7 @@ import java.util.stream.Stream;
 
 /**
  * Headless Chromium driven over the Chrome DevTools Protocol with the JDK's own HTTP and WebSocket clients (no
- * Selenium, no chromedriver version pinning). Starts a fresh profile with the flags of machine-facts.md, talks to
+ * Selenium, no chromedriver version pinning). Starts a fresh profile with the flags of docs/machine.md, talks to
  * the first page target, records JavaScript exceptions and console/log errors, and can take screenshots.
  */
 final class Chromium implements AutoCloseable {

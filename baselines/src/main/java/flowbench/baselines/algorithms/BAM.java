@@ -24,7 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * BAM, "basic adjoint matching" (qam.md section 2.3, reference {@code agents/bam.py}): QAM's stochastic-optimal-control
+ * BAM, "basic adjoint matching" (docs/qam.md section 2.3, reference {@code agents/bam.py}): QAM's stochastic-optimal-control
  * objective optimised by backpropagation through the whole memoryless SDE instead of the lean adjoint.
  *
  * <ul>
@@ -90,7 +90,7 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
         }
 
         /**
-         * Reference values (qam.md §4, §6): 4×512, B 256, lr 3e-4, clip 1.0, K 10, ρ 0.5, γ 0.99, τ 0.005, N 10, H 1,
+         * Reference values (docs/qam.md §4, §6): 4×512, B 256, lr 3e-4, clip 1.0, K 10, ρ 0.5, γ 0.99, τ 0.005, N 10, H 1,
          * λ = 30 (antmaze-large column, the maze domain closest to PointMaze).
          */
         public static Config paper() {

@@ -14,7 +14,7 @@ public final class BaselinesAlgorithms implements AlgorithmProvider {
                 new QGF(),
                 new CGQL(CGQL.Mode.SIMPLE), new CGQL(CGQL.Mode.MSE), new CGQL(CGQL.Mode.LINEX),
                 new FEdit(), new BAM(), new CFGRL(), new EDP(),
-                new FQL(), new ReBRAC(), new FBRAC(), new IFQL(), new FAWAC(), new DSRL(),
+                new FQL(), new FQL(FQL.Variant.PAPER), new ReBRAC(), new FBRAC(), new IFQL(), new FAWAC(), new DSRL(),
                 new QSM(),
                 new DAC());
     }

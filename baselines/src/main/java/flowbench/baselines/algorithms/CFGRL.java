@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * CFGRL (Frans et al. 2025) as the QGF repository trains it (qgf.md section 6.2): an optimality-conditioned flow
+ * CFGRL (Frans et al. 2025) as the QGF repository trains it (docs/qgf.md section 6.2): an optimality-conditioned flow
  * v(s, o, a_t, t) next to QGF's IQL critic ({@link IqlCritic}).
  *
  * <ul>
@@ -101,7 +101,7 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
         }
 
         /**
-         * QGF launch-script settings (qgf.md §3.4, shared by its train-time baselines): 4×1024, batch 1024, γ 0.999,
+         * QGF launch-script settings (docs/qgf.md §3.4, shared by its train-time baselines): 4×1024, batch 1024, γ 0.999,
          * H 5, N 10, lr 3e-4, 2 Q heads, τ_e 0.9, τ 0.005; the paper's w sweep {1, 2, 3, 5, 10, 15}.
          */
         public static Config paper() {

@@ -23,7 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The CGQL family (qam.md section 2.8, reference {@code agents/cgql.py}): classifier(Q)-guided flow sampling.
+ * The CGQL family (docs/qam.md section 2.8, reference {@code agents/cgql.py}): classifier(Q)-guided flow sampling.
  *
  * <ul>
  *   <li>actor: a flow velocity field trained by plain flow-matching BC (§0.3), with a Polyak target copy that is the
@@ -75,7 +75,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
      * @param guidanceCoef   guidance_coef
      * @param noisyCoef      weight of the noisy-critic term (MSE/LINEX only)
      * @param isdClip        LINEX: above δ &gt; isdClip the loss is linear (reference 5)
-     * @param guidanceXTerm  QUIRK (qam.md §8.11): add the "+x" term to the guidance (true, reference); false gives the
+     * @param guidanceXTerm  QUIRK (docs/qam.md §8.11): add the "+x" term to the guidance (true, reference); false gives the
      *                       score→velocity identity (guidance_coef/t)·(1−t)·β·∇Q
      * @param targetGuidance sample with the target actor (true, reference) or the online actor
      * @param goals          hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
@@ -116,7 +116,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
         }
 
         /**
-         * Reference values (qam.md §4, §6): 4×512 actor and critic, B 256, lr 3e-4, K 10, ρ 0.5, γ 0.99, τ 0.005,
+         * Reference values (docs/qam.md §4, §6): 4×512 actor and critic, B 256, lr 3e-4, K 10, ρ 0.5, γ 0.99, τ 0.005,
          * N 10, β 10, isd_clip 5, every quirk kept; per-mode guidance_coef / noisy_coef from the antmaze-large column
          * (closest to PointMaze): simple 0.1; mse 0.1 / 0.1; linex 0.1 / 0.001; H = 1 (maze domains).
          */
@@ -252,7 +252,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
             float[] rewards = train.batch().lastRewards();
             float[] masks = train.batch().lastMasks();
 
-            // TD (qam.md §0.2) on Q(s, a, 1); a' from the guided sampler at s'_H
+            // TD (docs/qam.md §0.2) on Q(s, a, 1); a' from the guided sampler at s'_H
             float[] next = new float[batch * chunkDim];
             trainSampler.sample(train.nextValueConditioning(), batch, rng, next, true);
             float[] y = new float[batch];
@@ -284,7 +284,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
         }
 
         /**
-         * The noisy-critic term (qam.md §2.8), unscaled; accumulates {@code weight}·dL/dθ into {@code g} when non-null.
+         * The noisy-critic term (docs/qam.md §2.8), unscaled; accumulates {@code weight}·dL/dθ into {@code g} when non-null.
          * t ~ U[0,1] per row, then ε ~ N(0, I); the target is the TARGET critic's member-wise clean value Q̄_k(s, a, 1)
          * (a constant).
          * <ul>
@@ -375,7 +375,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
             return p;
         }
 
-        /** The guided Euler sampler (qam.md §2.8) with its own tape; one per use site. */
+        /** The guided Euler sampler (docs/qam.md §2.8) with its own tape; one per use site. */
         private final class Sampler {
             private Mlp.Tape tape;
 
@@ -417,7 +417,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
                             for (int j = 0; j < chunkDim; j++) {
                                 int k = b * chunkDim + j;
                                 float gj = g[b * (chunkDim + 1) + j];
-                                // QUIRK (qam.md §8.11): the "+x" term is not part of the score→velocity identity
+                                // QUIRK (docs/qam.md §8.11): the "+x" term is not part of the score→velocity identity
                                 float extra = cfg.guidanceXTerm() ? x[k] : 0f;
                                 v[k] += w * ((1f - t) * beta * gj + extra);
                             }

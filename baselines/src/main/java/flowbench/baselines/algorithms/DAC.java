@@ -1,21 +1,25 @@
 package flowbench.baselines.algorithms;
 
 import flowbench.baselines.common.ConfigRecords;
+import flowbench.baselines.common.DomainTable;
 import flowbench.baselines.flow.DdpmSampler;
 import flowbench.baselines.nn.Activation;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.data.GoalSampling;
+import flowbench.harness.domain.DomainSetting;
+
+import java.util.List;
 
 /**
  * DAC, Diffusion Actor-Critic (Fang et al. 2025), as the QAM repository runs it: {@code agents/dcgql.py} with
- * {@code actor_loss_type="dac"} (qam.md §2.9). The DDPM BC loss plus a term linear in ε_θ, weighted by the noise level:
+ * {@code actor_loss_type="dac"} (docs/qam.md §2.9). The DDPM BC loss plus a term linear in ε_θ, weighted by the noise level:
  * <pre>
  *   L_actor = α·mean_b [mean_d (ε − ε_θ)²]^v + mean_b [mean_d (√(1−ᾱ_t)·∇_a mean_k Q̄_k(s, a_t) ⊙ ε_θ)]^v
  * </pre>
  * whose minimiser is ε_θ = E[ε | a_t] − √(1−ᾱ_t)·∇Q/(2α): the behaviour score plus ∇Q/(2α), i.e. guidance towards
- * π_β·exp(Q/(2α)) at every noise level. No inverse temperature: α alone sets the trade-off (QUIRK qam.md §8.10: the
+ * π_β·exp(Q/(2α)) at every noise level. No inverse temperature: α alone sets the trade-off (QUIRK docs/qam.md §8.10: the
  * reference's config comment says α is QSM-only, but DAC reads it).
  * Sampler: the reference's DAC setting {@code clip_sampler_before=True, clip_sampler_after=False}: clip the x0
  * prediction, then the DDPM posterior mean plus √β_t noise. Critic, optimiser and the {@code ** valid} quirk: see
@@ -69,7 +73,7 @@ public final class DAC implements Algorithm<DAC.Config> {
         }
 
         /**
-         * Reference values (qam.md §4, §6, dcgql.py get_config): 4×512 mish noise network and 4×512 GELU critic, B 256,
+         * Reference values (docs/qam.md §4, §6, dcgql.py get_config): 4×512 mish noise network and 4×512 GELU critic, B 256,
          * lr 3e-4, clip 1.0, K 10, ρ 0.5, γ 0.99, τ 0.005, T 10, 64 time features, H 1 (maze domains); α = 0.3 from the
          * antmaze-large column (the maze domain closest to PointMaze); sampler clips x̂0 before the posterior mean.
          */
@@ -165,6 +169,12 @@ public final class DAC implements Algorithm<DAC.Config> {
             case "cpu" -> Config.cpu();
             default -> throw new IllegalArgumentException("dac: unknown profile '" + profile + "', expected paper or cpu");
         };
+    }
+
+    /** From {@link DomainTable}: this algorithm's values for the column, with their sources. */
+    @Override
+    public List<DomainSetting> domainSettings(String column) {
+        return DomainTable.settings(name(), column);
     }
 
     @Override

@@ -34,7 +34,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * DSRL, RL in the flow's noise space (qam.md section 2.4).
+ * DSRL, RL in the flow's noise space (docs/qam.md section 2.4).
  *
  * <ul>
  *   <li>BC flow v_β (flow matching) with a Polyak target copy used for every sample ({@code use_target_latent});</li>
@@ -92,7 +92,7 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
         }
 
         /**
-         * Reference defaults (qam.md sections 2.4, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1;
+         * Reference defaults (docs/qam.md sections 2.4, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1;
          * noise_scale = 0.8 from the antmaze-large column (the maze domain closest to PointMaze).
          */
         public static Config paper() {

@@ -29,7 +29,7 @@ import java.util.Map;
 
 /**
  * What {@link QSM} and {@link DAC} share: the reference's single {@code agents/dcgql.py} with
- * {@code actor_loss_type} = "qsm" | "dac" (qam.md §2.9). One learner:
+ * {@code actor_loss_type} = "qsm" | "dac" (docs/qam.md §2.9). One learner:
  * <ul>
  *   <li>actor: the DDPM noise network ε_θ(s, a_t, t) ({@link NoiseNetwork}: learnable Fourier time features, a mish
  *       cond encoder, a mish reverse network), VP schedule ({@link DiffusionSchedule}), ancestral sampler
@@ -43,7 +43,7 @@ import java.util.Map;
  *   dac = mean_b [ mean_d (√(1−ᾱ_t)·g ⊙ ε_θ) ] ^ v_b
  *   L_actor = α·bc + (qsm | dac)
  *       </pre>
- *       QUIRK (qam.md §8.10): {@code ** valid} is a power, so an invalid row (v = 0) contributes 1 instead of 0. Its
+ *       QUIRK (docs/qam.md §8.10): {@code ** valid} is a power, so an invalid row (v = 0) contributes 1 instead of 0. Its
  *       gradient is 0 either way (d m⁰/dm = 0, d(m·0)/dm = 0), so only the reported loss values differ;
  *       {@code validAsPower=false} reports the product instead. DAC also reads α (the config comment calls it
  *       QSM-only; QUIRK §8.10).</li>
@@ -107,7 +107,7 @@ final class Dcgql {
     }
 
     /**
-     * The actor loss of qam.md §2.9 from the network output, per row: values {bc, term} (term = the qsm or dac part)
+     * The actor loss of docs/qam.md §2.9 from the network output, per row: values {bc, term} (term = the qsm or dac part)
      * and, when {@code dEps} is non-null, ∂(α·bc + term)/∂ε_θ into it (n × d).
      *
      * @param g          ∇_a mean_k Q̄_k at a_t (n × d)
@@ -229,7 +229,7 @@ final class Dcgql {
             float[] actions = train.batch().actions();
             float[] valid = train.batch().lastValid();
 
-            // TD (qam.md §0.2), a' = the sampler's output at s'_H as it is (no extra clip, §2.9)
+            // TD (docs/qam.md §0.2), a' = the sampler's output at s'_H as it is (no extra clip, §2.9)
             double lq = criticLoss(train, rng, grads[0]);
             float[] q = critic.lastLossQ(batch);
             double qs = 0;

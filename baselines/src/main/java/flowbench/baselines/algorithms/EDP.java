@@ -27,7 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * EDP (Kang et al. 2023), flow version, as the QGF repository trains it (qgf.md section 6.2): a BC flow whose training
+ * EDP (Kang et al. 2023), flow version, as the QGF repository trains it (docs/qgf.md section 6.2): a BC flow whose training
  * loss also maximises the critic at the one-step clean-action estimate.
  *
  * <pre>
@@ -93,7 +93,7 @@ public final class EDP extends BaselineAlgorithm<EDP.Config> {
         }
 
         /**
-         * QGF launch-script settings (qgf.md §3.4): 4×1024, batch 1024, γ 0.999, H 5, N 10, lr 3e-4, 2 Q heads, τ_e 0.9,
+         * QGF launch-script settings (docs/qgf.md §3.4): 4×1024, batch 1024, γ 0.999, H 5, N 10, lr 3e-4, 2 Q heads, τ_e 0.9,
          * τ 0.005; λ = 100 (the cube-triple value of the EDP sweep 100 / 300 / 300 / 30; PointMaze is not in it).
          */
         public static Config paper() {

@@ -26,7 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * FAWAC, advantage-weighted flow matching (qam.md section 2.7).
+ * FAWAC, advantage-weighted flow matching (docs/qam.md section 2.7).
  *
  * <ul>
  *   <li>TD critic (section 0.2) with a' = clip(ODE(v_θ, s'_H, z));</li>
@@ -84,7 +84,7 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
         }
 
         /**
-         * Reference defaults (qam.md sections 2.7, 4, 6): 4×512 nets (V too), B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1,
+         * Reference defaults (docs/qam.md sections 2.7, 4, 6): 4×512 nets (V too), B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1,
          * weight cap 100; β = 6.4 from the antmaze-large column (the maze domain closest to PointMaze; the agent's own
          * default is 10).
          */

@@ -25,7 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * FBRAC, flow behaviour-regularised actor-critic (qam.md section 2.2): one flow actor trained with
+ * FBRAC, flow behaviour-regularised actor-critic (docs/qam.md section 2.2): one flow actor trained with
  * {@code L_BC + (1/α)·(−mean_b mean_k Q_k(c, clip(ODE(v_θ, c, z))))}, the Q term differentiated through all N Euler
  * steps and the final clip ({@link EulerBackprop}); TD critic (section 0.2) with a' = clip(ODE(v_θ, s'_H, z)); acting
  * with the clipped ODE sample. One Adam over critic and actor, no gradient clipping. A large α means a weak Q term.
@@ -74,7 +74,7 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
         }
 
         /**
-         * Reference defaults (qam.md sections 2.2, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1; α = 0.1
+         * Reference defaults (docs/qam.md sections 2.2, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1; α = 0.1
          * from the antmaze-large column (the maze domain closest to PointMaze).
          */
         public static Config paper() {

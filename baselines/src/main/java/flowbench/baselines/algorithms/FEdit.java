@@ -27,7 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * FEdit (qam.md section 2.5, reference {@code agents/fedit.py}): flow BC plus an EXPO-style edit policy.
+ * FEdit (docs/qam.md section 2.5, reference {@code agents/fedit.py}): flow BC plus an EXPO-style edit policy.
  *
  * <ul>
  *   <li>critic: the common TD ensemble ({@link TdCritic}), next actions from the agent's own stochastic sampler;</li>
@@ -92,7 +92,7 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
         }
 
         /**
-         * Reference values (qam.md §4, §6): 4×512 actor/edit trunk and critic, B 256, lr 3e-4, K 10, ρ 0.5, γ 0.99,
+         * Reference values (docs/qam.md §4, §6): 4×512 actor/edit trunk and critic, B 256, lr 3e-4, K 10, ρ 0.5, γ 0.99,
          * τ 0.005, N 10, H 1, target-entropy multiplier 0.5, edit_scale 0.2 (antmaze-large column, the maze domain
          * closest to PointMaze).
          */
@@ -190,7 +190,7 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
             Map<String, Double> m = new LinkedHashMap<>();
             float[] actions = train.batch().actions();
 
-            // TD (qam.md §0.2), a' = the agent's own sampler at s'_H
+            // TD (docs/qam.md §0.2), a' = the agent's own sampler at s'_H
             double lq = td.loss(train, (c, n, r) -> sample(trainOde, c, n, r, true), rng, modules.grads(critic.network()));
             float[] q = critic.lastLossQ(batch);
             double qs = 0;
@@ -220,7 +220,7 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
         }
 
         /**
-         * L_eq + L_ent + L_α (qam.md §1.5 as used by §2.5) for given BC samples a_flow and edit noise
+         * L_eq + L_ent + L_α (docs/qam.md §1.5 as used by §2.5) for given BC samples a_flow and edit noise
          * ({@link EditPolicy#loss}); for finite-difference tests as well.
          */
         double[] editLoss(float[] cond, float[] aFlow, float[] noise, int n, ActionCritic q, Gradients[] editGrads,

@@ -27,7 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Flow Q-Learning, the action-chunked variant of QC's {@code acfql} as used by the QAM paper (qam.md section 2.1,
+ * Flow Q-Learning, the action-chunked variant of QC's {@code acfql} as used by the QAM paper (docs/qam.md section 2.1,
  * QUIRK section 8.16: K = 10 critics, mean − ρ·std backup, no 1/|Q| normalisation, α = 100 default).
  *
  * <ul>
@@ -85,23 +85,35 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
         }
 
         /**
-         * Reference defaults (qam.md sections 2.1, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1; α = 3 from
-         * the antmaze-large column (the maze domain closest to PointMaze, as QAM's profiles; the agent's own default
-         * is 100, use {@code alpha=100} for it).
+         * The QAM paper's shared setup (docs/qam.md sections 2.1, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10;
+         * H, γ, ρ and α per domain column (docs/domains.md). The values here apply where a task follows no column:
+         * H 1 and α = 3 of the antmaze-large column.
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return paper(Variant.QAM_SHARED);
+        }
+
+        /** {@link #paper()} of a variant: {@link Variant#PAPER} has the FQL paper's 2 critics, mean target, H = 1, α 10. */
+        public static Config paper(Variant v) {
+            return v == Variant.PAPER
+                    ? new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+                    2, 0.0, 0.99, 0.005, 10, 1, 10, GoalSampling.defaults())
+                    : new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 10, 1, 3, GoalSampling.defaults());
         }
 
         /**
-         * Sized for minutes on 2 cores: 2×128 actor/critic nets, K = 4, B = 64 (the same sizes as QAM's cpu profile so
-         * the two compare at equal capacity); an FQL step costs about N + 4 actor passes plus the critic, a few times a
-         * FlowBC step. Everything else as {@link #paper()}.
+         * Sized for minutes on 2 cores: 2×128 actor/critic nets, K = 4 (2 for {@link Variant#PAPER}), B = 64 (the same
+         * sizes as QAM's cpu profile so the two compare at equal capacity); an FQL step costs about N + 4 actor passes
+         * plus the critic, a few times a FlowBC step. Everything else, per-domain values included, as the paper profile.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
-                    3, GoalSampling.defaults());
+            return cpu(Variant.QAM_SHARED);
+        }
+
+        public static Config cpu(Variant v) {
+            return ConfigRecords.with(paper(v), "actorHidden", new int[] {128, 128}, "criticHidden", new int[] {128, 128},
+                    "batchSize", 64, "numQs", v == Variant.PAPER ? 2 : 4);
         }
 
         public Config withAlpha(double a) {
@@ -128,11 +140,36 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
         }
     }
 
+    /**
+     * The two setups the papers run FQL under, registered under their own names so a run record names the one it used.
+     * {@link #QAM_SHARED} ({@code fql}, the default): the QAM paper's baseline setup, so FQL meets QAM on equal terms —
+     * 10 critics, mean − ρ·std target, H = 5 on manipulation, α from ColinQiyangLi/qam experiments/reproduce.py.
+     * {@link #PAPER} ({@code fql-paper}): FQL's own paper — 2 critics, mean target (min, i.e. ρ = 1 with two members,
+     * on antmaze), no action chunks, α from seohongpark/fql README.md.
+     */
+    public enum Variant {
+        QAM_SHARED("fql", "Park, Li, Levine, Flow Q-Learning (ICML 2025); action-chunked, in the QAM paper's shared baseline"
+                + " setup (Li and Levine 2026; Li et al., Q-chunking 2025)"),
+        PAPER("fql-paper", "Park, Li, Levine, Flow Q-Learning (ICML 2025), as configured in its own paper and repository"
+                + " (seohongpark/fql)");
+
+        final String registryName;
+        final String paper;
+
+        Variant(String registryName, String paper) {
+            this.registryName = registryName;
+            this.paper = paper;
+        }
+    }
+
     public FQL() {
-        super("fql", "training-time",
-                "Park, Li, Levine, Flow Q-Learning (ICML 2025); action-chunked as in Li et al., Q-chunking (2025)",
+        this(Variant.QAM_SHARED);
+    }
+
+    public FQL(Variant v) {
+        super(v.registryName, "training-time", v.paper,
                 "Flow BC plus a one-step noise-conditioned policy distilled from the flow and trained to maximise Q.",
-                Config.class, Config::paper, Config::cpu);
+                Config.class, () -> Config.paper(v), () -> Config.cpu(v));
     }
 
     @Override

@@ -27,7 +27,7 @@ import java.util.Map;
  * chunks executed open-loop; goal-conditioned by concatenating the hindsight goal to the observation.
  *
  * <p>It is the base policy of FQL, QAM and QGF (QGF with guidance weight 0 is exactly this policy). Defaults follow
- * the FQL/QAM code (qam.md sections 0.3 and 4): 4x512 GELU, no actor LayerNorm, raw t input, t ~ U[0, 1), loss weighted
+ * the FQL/QAM code (docs/qam.md sections 0.3 and 4): 4x512 GELU, no actor LayerNorm, raw t input, t ~ U[0, 1), loss weighted
  * by the chunk's valid flag. QGF's variant (LayerNorm before GELU except on the last hidden layer, 16-dim sinusoidal
  * time, discrete t, unweighted loss) is one override away: see {@link Config#qgf()}.
  */
@@ -72,7 +72,7 @@ public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
             return hidden.clone();
         }
 
-        /** FQL/QAM code defaults (qam.md section 4). */
+        /** FQL/QAM code defaults (docs/qam.md section 4). */
         public static Config paper() {
             return new Config(new int[] {512, 512, 512, 512}, Activation.GELU, LayerNormPlacement.NONE, 256, 3e-4, 10, 1,
                     0.99, TimeEmbedding.RAW, TimeSampling.UNIFORM, true, 1.0, 0.0, true);
@@ -87,7 +87,7 @@ public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
                     0.99, TimeEmbedding.RAW, TimeSampling.UNIFORM, true, 1.0, 0.0, true);
         }
 
-        /** QGF's BC flow (qgf.md section 3.1 and 3.4 code defaults, 4x512; the paper's launch scripts use 4x1024, batch 1024). */
+        /** QGF's BC flow (docs/qgf.md section 3.1 and 3.4 code defaults, 4x512; the paper's launch scripts use 4x1024, batch 1024). */
         public static Config qgf() {
             return new Config(new int[] {512, 512, 512, 512}, Activation.GELU, LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST,
                     256, 3e-4, 10, 1, 0.99, TimeEmbedding.SINUSOIDAL16, TimeSampling.DISCRETE, false, 1.0, 0.0, true);

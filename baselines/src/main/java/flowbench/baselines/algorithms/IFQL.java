@@ -28,7 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * IFQL, the flow version of IDQL (qam.md section 2.6): an in-sample IQL-style critic with a flow BC actor and
+ * IFQL, the flow version of IDQL (docs/qam.md section 2.6): an in-sample IQL-style critic with a flow BC actor and
  * rejection sampling.
  *
  * <ul>
@@ -89,7 +89,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
         }
 
         /**
-         * Reference defaults (qam.md sections 2.6, 4, 6): 4×512 nets (V too), B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1,
+         * Reference defaults (docs/qam.md sections 2.6, 4, 6): 4×512 nets (V too), B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1,
          * 32 samples; κ = 0.9 (the default, also the antmaze-large column).
          */
         public static Config paper() {

@@ -34,7 +34,7 @@ import java.util.Map;
 
 /**
  * QAM, Q-learning with Adjoint Matching (Li and Levine, arXiv 2601.14234), and its variants QAM-F and QAM-E, exactly
- * as qam.md section 1 specifies the reference code ({@code agents/qam.py}):
+ * as docs/qam.md section 1 specifies the reference code ({@code agents/qam.py}):
  *
  * <ul>
  *   <li>critic: the common TD ensemble ({@link TdCritic}, K = 10, mean − ρ·std target, Polyak τ), next actions from the
@@ -77,7 +77,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
     }
 
     /**
-     * Every hyperparameter of {@code agents/qam.py} that this implementation reads (qam.md section 1.8), plus hindsight
+     * Every hyperparameter of {@code agents/qam.py} that this implementation reads (docs/qam.md section 1.8), plus hindsight
      * goal settings for goal-conditioned tasks.
      *
      * @param actorHidden          hidden widths of actor_slow, actor_fast, the one-step actor and the edit trunk
@@ -149,7 +149,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
         }
 
         /**
-         * The reference configuration (qam.md sections 1.8 and 6): 4×512 actor and critic, B = 256, lr 3e-4, global clip
+         * The reference configuration (docs/qam.md sections 1.8 and 6): 4×512 actor and critic, B = 256, lr 3e-4, global clip
          * 1.0, K = 10, ρ = 0.5, γ = 0.99, τ = 0.005, N = 10, every quirk kept. The per-domain values are the paper's
          * antmaze-large-navigate column (the maze domain closest to PointMaze): H = 1 and, per variant, QAM λ = 10;
          * QAM-F λ = 3, α = 30; QAM-E λ = 1, edit 0.1. Override {@code horizon=5} and the table's λ/α/edit for
@@ -161,7 +161,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
 
         /**
          * Sized for minutes on 2 cores: 2×128 actors, 2×128 critics with K = 4, B = 64, N = 10 kept (the sensitivity
-         * study, qam.md §7.7, shows N = 1 or 3 collapses QAM). A QAM step runs ~7N passes of the actor network
+         * study, docs/qam.md §7.7, shows N = 1 or 3 collapses QAM). A QAM step runs ~7N passes of the actor network
          * (N SDE steps, N lean-adjoint VJPs, the AM regression on N·B rows, N Euler steps for the TD next action) plus
          * the K-member critic, so its cost is ~20× a FlowBC step at equal sizes. Measured on the shared 2-core dev
          * machine (load 5–7) with PointMaze: 35–120 steps/s here against 0.6–1.4 for {@link #paper}, so a few thousand
@@ -300,7 +300,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
             this.slow = flowActor("actor_slow", cfg.actorHidden(), cfg.activation());
             this.slowTarget = slow.copy();
             modules.keep("target_actor_slow", slowTarget.network());
-            // QUIRK (qam.md §8.3): actor_fast has its own random initialisation, not a copy of actor_slow
+            // QUIRK (docs/qam.md §8.3): actor_fast has its own random initialisation, not a copy of actor_slow
             this.fast = flowActor("actor_fast", cfg.actorHidden(), cfg.activation());
             if (cfg.fqlAlpha() > 0) {
                 // one-step policy [s, z] -> R^D, no time input, no LayerNorm
@@ -343,7 +343,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
             float[] actions = train.batch().actions();
             double total = 0;
 
-            // critic (qam.md §1.3): y = R + γ^H m Qagg(s'_H, a'), a' from the agent's own sampler
+            // critic (docs/qam.md §1.3): y = R + γ^H m Qagg(s'_H, a'), a' from the agent's own sampler
             if (critic != null) {
                 double lq = td.loss(train, (c, n, r) -> trainSampler.sample(c, n, r, new float[n * chunkDim]), rng,
                         modules.grads(critic.network()));

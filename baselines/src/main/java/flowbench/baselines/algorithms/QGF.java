@@ -37,10 +37,10 @@ import java.util.Map;
 
 /**
  * QGF, Q-Guided Flow (Zhou, Peng, Xu, Li, Springenberg, Frans, Levine, "Test-Time Gradient Guidance of Flow Policies in
- * Reinforcement Learning", arXiv:2606.11087, 2026; spec qgf.md), with every test-time baseline of its paper exposed
+ * Reinforcement Learning", arXiv:2606.11087, 2026; spec docs/qgf.md), with every test-time baseline of its paper exposed
  * from the SAME checkpoint.
  *
- * <p><b>Training</b> (qgf.md section 3): a behaviour-cloning flow (QGF's variant of {@link FlowBC}: Dense → LayerNorm →
+ * <p><b>Training</b> (docs/qgf.md section 3): a behaviour-cloning flow (QGF's variant of {@link FlowBC}: Dense → LayerNorm →
  * GELU except on the last hidden layer, 16-dim sinusoidal time, discrete t ∈ {0, 1/K, …, 1}, loss not weighted by the
  * chunk's valid flag, LeCun-normal output layer) and an {@link IqlCritic} (2 Q heads, expectile V, Polyak target), each
  * with its own Adam, all updated every step from the same batch and never interacting through gradients. With
@@ -53,7 +53,7 @@ import java.util.Map;
  *   <li>{@code flow-bc}: plain Euler sampling of the BC flow (QGF with w = 0; bit-identical to the guided sampler at
  *       w = 0 for the same noise);</li>
  *   <li>{@code qgf(w=X)}: gradient of min over heads of the TARGET critic at the clipped one-step estimate
- *       â = clip(a_t + (1 − t)·v), identity Jacobian, velocity v + w·g at every Euler step (qgf.md section 4.1);</li>
+ *       â = clip(a_t + (1 − t)·v), identity Jacobian, velocity v + w·g at every Euler step (docs/qgf.md section 4.1);</li>
  *   <li>{@code qgf-jacobian(w=X)}: the true pullback through v_θ and the clip (section 4.3, 9.4);</li>
  *   <li>{@code noisy-guidance(w=X)}: gradient at the noisy a_t ("QFQL");</li>
  *   <li>{@code bptt(w=X)}: gradient through the remaining Euler chain (O(K²) per action);</li>
@@ -66,7 +66,7 @@ import java.util.Map;
  * Policies share scratch buffers: call them from one thread (the evaluator does).
  *
  * <p><b>Weight selection rule (declared, never a silent max per run).</b> The reference logger also records, per run,
- * the maximum success over the swept weights (qgf.md section 7); that is an oracle choice and flowbench does not report
+ * the maximum success over the swept weights (docs/qgf.md section 7); that is an oracle choice and flowbench does not report
  * it. Every weight is recorded as its own policy; the reported number for a method family ({@code qgf},
  * {@code qgf-jacobian}, …) is chosen by {@link flowbench.harness.protocol.PolicySelection}: per environment (dataset),
  * the weight with the highest mean success over SELECTION seeds (all tasks of that environment), then that weight's
@@ -83,7 +83,7 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
     public enum MaskSource {
         /**
          * m = 1 − terminal: cut only at dataset trajectory ends. QUIRK of the QGF loader, kept by default: it overwrites
-         * OGBench's success-based mask with 1 − terminals (qgf.md section 2.2).
+         * OGBench's success-based mask with 1 − terminals (docs/qgf.md section 2.2).
          */
         TERMINALS,
         /** m = 1 − success, the dataset's own masks (OGBench's single-task relabelling; the corrected behaviour). */
@@ -181,11 +181,11 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
             return criticHidden.clone();
         }
 
-        /** The paper's guidance-weight sweep (qgf.md section 3.4, launch scripts). */
+        /** The paper's guidance-weight sweep (docs/qgf.md section 3.4, launch scripts). */
         static final List<Double> PAPER_WEIGHTS = List.of(0.004, 0.008, 0.01, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12);
 
         /**
-         * The paper's launch scripts (qgf.md section 3.4, all single-task runs): 4x1024 networks, batch 1024, γ 0.999,
+         * The paper's launch scripts (docs/qgf.md section 3.4, all single-task runs): 4x1024 networks, batch 1024, γ 0.999,
          * H = 5, K = 10, lr 3e-4 everywhere, 2 Q heads, τ_e 0.9, τ 0.005; every guidance family swept over the paper's 9
          * weights, GradStep α = 0.01 with L ∈ {3, 5}, best-of-N with N ∈ {4, 8, 16, 32}. 52 policies.
          */

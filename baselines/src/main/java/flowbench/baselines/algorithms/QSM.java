@@ -1,22 +1,26 @@
 package flowbench.baselines.algorithms;
 
 import flowbench.baselines.common.ConfigRecords;
+import flowbench.baselines.common.DomainTable;
 import flowbench.baselines.flow.DdpmSampler;
 import flowbench.baselines.nn.Activation;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Algorithm;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.data.GoalSampling;
+import flowbench.harness.domain.DomainSetting;
+
+import java.util.List;
 
 /**
  * QSM, Q-score matching (Psenka, Escontrela, Abbeel, Ma 2024), as the QAM repository runs it: {@code agents/dcgql.py}
- * with {@code actor_loss_type="qsm"} (qam.md §2.9). A DDPM noise network ε_θ is trained to match the critic's action
+ * with {@code actor_loss_type="qsm"} (docs/qam.md §2.9). A DDPM noise network ε_θ is trained to match the critic's action
  * gradient, ε_θ(s, a_t, t) ≈ −β·∇_a Q̄(s, a_t), plus α times the DDPM BC loss:
  * <pre>
  *   L_actor = α·mean_b [mean_d (ε − ε_θ)²]^v + mean_b [mean_d (−β·∇_a mean_k Q̄_k(s, a_t) − ε_θ)²]^v
  * </pre>
  * Sampler: the reference's QSM settings {@code clip_sampler_before=False, clip_sampler_after=True}, i.e. each step
- * jumps to the x0 prediction, adds √β_t noise and clips (QUIRK qam.md §8.10; {@code x0Step=POSTERIOR} gives the
+ * jumps to the x0 prediction, adds √β_t noise and clips (QUIRK docs/qam.md §8.10; {@code x0Step=POSTERIOR} gives the
  * textbook DDPM step). Critic, optimiser and the {@code ** valid} quirk: see {@link Dcgql}. Goal-conditioned tasks:
  * critic on [s, g_value], actor (and the actor loss's critic gradient) on [s, g_actor], hindsight goals as QAM.
  */
@@ -72,7 +76,7 @@ public final class QSM implements Algorithm<QSM.Config> {
         }
 
         /**
-         * Reference values (qam.md §4, §6, dcgql.py get_config): 4×512 mish noise network and 4×512 GELU critic, B 256,
+         * Reference values (docs/qam.md §4, §6, dcgql.py get_config): 4×512 mish noise network and 4×512 GELU critic, B 256,
          * lr 3e-4, clip 1.0, K 10, ρ 0.5, γ 0.99, τ 0.005, T 10, 64 time features, H 1 (maze domains); β = 10 and
          * α = 10 from the antmaze-large column (the maze domain closest to PointMaze); sampler jump-to-x̂0 + clip after.
          */
@@ -172,6 +176,12 @@ public final class QSM implements Algorithm<QSM.Config> {
             case "cpu" -> Config.cpu();
             default -> throw new IllegalArgumentException("qsm: unknown profile '" + profile + "', expected paper or cpu");
         };
+    }
+
+    /** From {@link DomainTable}: this algorithm's values for the column, with their sources. */
+    @Override
+    public List<DomainSetting> domainSettings(String column) {
+        return DomainTable.settings(name(), column);
     }
 
     @Override

@@ -25,7 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * ReBRAC (qam.md section 2.10): a deterministic TD3+BC-style actor π(c) = tanh(MLP(c)) on action chunks.
+ * ReBRAC (docs/qam.md section 2.10): a deterministic TD3+BC-style actor π(c) = tanh(MLP(c)) on action chunks.
  *
  * <ul>
  *   <li>TD (section 0.2) with a' = clip(π̄(s'_H) + clip(N(0, σ_n²), ±0.5)), π̄ the Polyak target actor;</li>
@@ -91,7 +91,7 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
         }
 
         /**
-         * Reference defaults (qam.md sections 2.10, 4, 6): 4×512, B 256, K 10, ρ 0.5, τ 0.005, H 1, actor_freq 2,
+         * Reference defaults (docs/qam.md sections 2.10, 4, 6): 4×512, B 256, K 10, ρ 0.5, τ 0.005, H 1, actor_freq 2,
          * noise clip 0.5; α_a = 0.01 and σ_n = 0 from the antmaze-large column (the maze domain closest to PointMaze).
          */
         public static Config paper() {

@@ -12,7 +12,7 @@ import flowbench.harness.rng.Rng;
 
 /**
  * Training batches for every offline agent, single-task and goal-conditioned alike: action chunks of length H from the
- * chunked n-step sampler (qam.md section 0.1) and, for goal-conditioned tasks, hindsight goals (qgf.md section 5)
+ * chunked n-step sampler (docs/qam.md section 0.1) and, for goal-conditioned tasks, hindsight goals (docs/qgf.md section 5)
  * concatenated to the observation, so that agents see one "conditioning" vector c = s or c = [s, g].
  */
 public final class OfflineBatches {

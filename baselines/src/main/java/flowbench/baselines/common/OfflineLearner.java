@@ -76,7 +76,7 @@ public abstract class OfflineLearner implements Learner {
     }
 
     /**
-     * The common TD critic ensemble (qam.md section 0.2) on [c, a] with {@code actionDim} action columns, initialised
+     * The common TD critic ensemble (docs/qam.md section 0.2) on [c, a] with {@code actionDim} action columns, initialised
      * from {@code initRng("critic")}, trained as {@code critic}, its Polyak target kept as {@code target_critic}.
      */
     protected final TdCritic tdCritic(TdCritic.Config config, int actionDim) {

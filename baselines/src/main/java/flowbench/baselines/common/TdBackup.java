@@ -6,7 +6,7 @@ import flowbench.harness.data.ChunkBatch;
 import flowbench.harness.rng.Rng;
 
 /**
- * The TD regression of the common critic (qam.md section 0.2) on one batch, in the order every agent of the QAM and
+ * The TD regression of the common critic (docs/qam.md section 0.2) on one batch, in the order every agent of the QAM and
  * FQL reference code runs it: the labels of the chunk's last step (R_H, m_H, valid_H); next actions a' at s'_H from
  * the agent's own sampler; the target y = R + γ^H·m·Q̄agg(s'_H, a') of the TARGET critic; the loss
  * mean_{k,b} (Q_k(c, a) − y)²·valid with its gradient. Owns its label and target buffers: one thread, and

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * Adjoint matching with a memoryless noise schedule and the lean adjoint (Domingo-Enrich et al., arXiv 2409.08861), as
- * QAM's code runs it (qam.md section 1.4). A fine-tuned field v_θ and a base field v_β (both [c, x, t] → R^D, t = 0 noise,
+ * QAM's code runs it (docs/qam.md section 1.4). A fine-tuned field v_θ and a base field v_β (both [c, x, t] → R^D, t = 0 noise,
  * t = 1 data), N steps of size h = 1/N, t_k = k/N.
  *
  * <ol type="a">
@@ -16,7 +16,7 @@ import java.util.Arrays;
  *       {@code x_{k+1} = x_k + h·(2 v_θ(c, x_k, t_k) − x_k/(t_k + h)) + √h·σ_k·ε_k} with
  *       {@code σ_k = √(2(1 − t_k + h)/(t_k + h))} (QUIRK: the offset h removes the t = 0 singularity; N = 10 gives
  *       4.690, 3.162, 2.449, 2.000, 1.673, 1.414, 1.195, 1.000, 0.816, 0.632). The last step is a noise-free Euler step
- *       with the BASE field, {@code x_N = x_{N−1} + h·v_β(c, x_{N−1}, t_{N−1})} (QUIRK, qam.md §8.1; {@link LastStep}).</li>
+ *       with the BASE field, {@code x_N = x_{N−1} + h·v_β(c, x_{N−1}, t_{N−1})} (QUIRK, docs/qam.md §8.1; {@link LastStep}).</li>
  *   <li><b>Terminal adjoint</b> ({@link #terminalAdjoint}): ã_N = −λ·∇_a Q(c, clip(a, −1, 1)) at a = x_N; the clip
  *       sends zero gradient through coordinates with |x_N| &gt; 1 ({@code clip_adj}).</li>
  *   <li><b>Lean adjoint</b> ({@link #adjoint}): backward from ã_N using only the base drift b_β(x, τ) = 2 v_β(c, x, τ) −
@@ -37,7 +37,7 @@ public final class AdjointMatching {
 
     /** Which field makes the last forward step (a noise-free Euler step either way). */
     public enum LastStep {
-        /** QUIRK (qam.md §8.1): the base field v_β, as the reference code (following the adjoint matching paper). */
+        /** QUIRK (docs/qam.md §8.1): the base field v_β, as the reference code (following the adjoint matching paper). */
         BASE,
         /** The fine-tuned field v_θ, i.e. the policy's own last ODE step. */
         FINE
@@ -45,7 +45,7 @@ public final class AdjointMatching {
 
     /** Which backward recursion produces ã_k. */
     public enum Recursion {
-        /** QUIRK (qam.md §8.2): the code's recursion, base-drift VJP at (x_k, t_k + h) for every k. */
+        /** QUIRK (docs/qam.md §8.2): the code's recursion, base-drift VJP at (x_k, t_k + h) for every k. */
         REFERENCE,
         /** The exact VJP of the discretised base chain (VJP at (x_k, t_k); plain Euler Jacobian at the last step). */
         DISCRETE

@@ -3,12 +3,12 @@ package flowbench.baselines.flow;
 import flowbench.harness.rng.Rng;
 
 /**
- * DCGQL's ancestral DDPM sampler ({@code ddpm_sampler}, qam.md §2.9), from x_T ~ N(0, I) down to t = 1:
+ * DCGQL's ancestral DDPM sampler ({@code ddpm_sampler}, docs/qam.md §2.9), from x_T ~ N(0, I) down to t = 1:
  * <pre>
  *   x̂0 = (1/√ᾱ_t)·(x − √(1−ᾱ_t)·ε_θ(c, x, t))
  *   CLIPPED_POSTERIOR (DAC, clip_sampler_before=True):  x̂0 ← clip(x̂0, −1, 1);
  *                      x ← (1/(1−ᾱ_t))·(√ᾱ_{t−1}·(1−α_t)·x̂0 + √α_t·(1−ᾱ_{t−1})·x)    (the DDPM posterior mean)
- *   JUMP_TO_X0 (QSM, clip_sampler_before=False; QUIRK qam.md §8.10): x ← x̂0
+ *   JUMP_TO_X0 (QSM, clip_sampler_before=False; QUIRK docs/qam.md §8.10): x ← x̂0
  *   POSTERIOR (textbook DDPM, not in the reference): the posterior mean with the unclipped x̂0
  *   if t > 1: x ← x + √(1−α_t)·z, z ~ N(0, I)
  *   if clipAfter (QSM, clip_sampler_after=True): x ← clip(x, −1, 1)

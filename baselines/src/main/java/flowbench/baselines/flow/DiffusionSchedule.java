@@ -1,7 +1,7 @@
 package flowbench.baselines.flow;
 
 /**
- * The discrete DDPM noise schedule of DCGQL (qam.md §2.9; reference {@code utils/diffusion.py vp_beta_schedule} and
+ * The discrete DDPM noise schedule of DCGQL (docs/qam.md §2.9; reference {@code utils/diffusion.py vp_beta_schedule} and
  * {@code DCGQLAgent.create}): the variance-preserving schedule with β_min = 0.1, β_max = 10,
  * <pre>
  *   β_t = 1 − exp(−β_min/T − ½(β_max − β_min)(2t − 1)/T²),  t = 1..T

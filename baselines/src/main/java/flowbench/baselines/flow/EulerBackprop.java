@@ -6,7 +6,7 @@ import flowbench.baselines.nn.Mlp;
 /**
  * The Euler ODE of {@link EulerSampler} (x ← x + v(c, x, t_i)/N, t_i = i/N, the same float arithmetic) kept
  * differentiable: one tape per step, so that {@link #backward} propagates dL/dx_N through all N steps to the velocity
- * network's parameters (backpropagation through time, FBRAC's actor loss, qam.md section 2.2). The conditioning gets no
+ * network's parameters (backpropagation through time, FBRAC's actor loss, docs/qam.md section 2.2). The conditioning gets no
  * gradient. One instance per use site: the tapes hold the last {@link #forward}.
  */
 public final class EulerBackprop {

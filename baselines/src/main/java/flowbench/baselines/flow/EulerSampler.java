@@ -4,7 +4,7 @@ import flowbench.baselines.nn.Mlp;
 import flowbench.harness.rng.Rng;
 
 /**
- * Deterministic Euler integration of a velocity field from noise (t = 0) to an action (t = 1), qam.md section 0.3
+ * Deterministic Euler integration of a velocity field from noise (t = 0) to an action (t = 1), docs/qam.md section 0.3
  * ({@code compute_flow_actions}): x <- x0 ~ N(0, I); for i = 0..N-1: x <- x + v(c, x, i/N) / N; then clip to [-1, 1].
  */
 public final class EulerSampler {

@@ -5,7 +5,7 @@ import flowbench.baselines.nn.Mlp;
 import flowbench.harness.rng.Rng;
 
 /**
- * The flow-matching behaviour-cloning loss shared by every flow agent (qam.md section 0.3, qgf.md section 3.1):
+ * The flow-matching behaviour-cloning loss shared by every flow agent (docs/qam.md section 0.3, docs/qgf.md section 3.1):
  * x0 ~ N(0, I), t per row, x_t = (1 - t) x0 + t x1, u = x1 - x0,
  * L = mean_b [ w_b * mean_d (v(c, x_t, t) - u)^2 ].
  *

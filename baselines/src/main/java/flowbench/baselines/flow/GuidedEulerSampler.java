@@ -6,7 +6,7 @@ import flowbench.baselines.rl.TimeActionCritic;
 
 /**
  * Euler integration of a behaviour flow with a critic gradient added to the velocity at every step: QGF and its
- * test-time ablations (qgf.md sections 4.1 and 4.3). With K steps, h = 1/K and t_k = k/K:
+ * test-time ablations (docs/qgf.md sections 4.1 and 4.3). With K steps, h = 1/K and t_k = k/K:
  * <pre>
  *   a ← a0 ~ N(0, I)
  *   for k = 0 .. K−1:
@@ -33,7 +33,7 @@ public final class GuidedEulerSampler {
         ONE_STEP,
         /**
          * QGF-Jacobian: the true pullback g = (dâ/da_t)ᵀ ∇Q(â) through the clip and the velocity field, as one
-         * vector-Jacobian product: u = m ⊙ ∇Q(â), g = u + (1 − t)·VJP_a[v_θ](u), m = 1 inside [−1, 1] (qgf.md section 9.4).
+         * vector-Jacobian product: u = m ⊙ ∇Q(â), g = u + (1 − t)·VJP_a[v_θ](u), m = 1 inside [−1, 1] (docs/qgf.md section 9.4).
          */
         ONE_STEP_JACOBIAN,
         /** Noisy-gradient guidance ("QFQL" in the scripts): g = ∇_a Q(c, a) at the noisy a_t itself. */
@@ -127,7 +127,7 @@ public final class GuidedEulerSampler {
 
     /**
      * RobustQ: a ← a + h·(v + w·∇_{a_t} Q_rob(c, a_t, t_k)), the gradient of a noise-conditioned critic at the noisy
-     * point itself (qgf.md section 6.1).
+     * point itself (docs/qgf.md section 6.1).
      */
     public float[] sample(float[] cond, float[] x0, int batch, TimeActionCritic critic, float weight) {
         checkCritic(field, critic.condDim(), critic.actionDim());

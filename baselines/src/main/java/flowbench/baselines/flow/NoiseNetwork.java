@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * DCGQL's DDPM noise-prediction network ε_θ(c, a_t, t) (qam.md §2.9; reference {@code utils/diffusion.py DDPM} built by
+ * DCGQL's DDPM noise-prediction network ε_θ(c, a_t, t) (docs/qam.md §2.9; reference {@code utils/diffusion.py DDPM} built by
  * {@code agents/dcgql.py create}), for integer diffusion steps t = 1..T:
  * <pre>
  *   t_ff = FourierFeatures(t)                      learnable, kernel (timeDim/2, 1) ~ N(0, 0.2²)   (64-d)

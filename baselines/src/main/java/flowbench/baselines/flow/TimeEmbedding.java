@@ -4,9 +4,9 @@ package flowbench.baselines.flow;
  * How flow time t in [0, 1] enters the velocity network.
  *
  * <ul>
- *   <li>{@code RAW}: t itself as one input column (QAM/FQL {@code ActorVectorField}, qam.md section 4).</li>
+ *   <li>{@code RAW}: t itself as one input column (QAM/FQL {@code ActorVectorField}, docs/qam.md section 4).</li>
  *   <li>{@code SINUSOIDAL16}: QGF's 16-dim embedding, u = 10000 t, f_j = exp(-ln(10000) j / 8), j = 0..7,
- *       [cos(u f_0..7), sin(u f_0..7)] (qgf.md section 3.1).</li>
+ *       [cos(u f_0..7), sin(u f_0..7)] (docs/qgf.md section 3.1).</li>
  * </ul>
  */
 public enum TimeEmbedding {

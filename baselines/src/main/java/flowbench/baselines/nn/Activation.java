@@ -11,7 +11,7 @@ public enum Activation {
      */
     GELU,
     /**
-     * Mish (Misra 2019), x·tanh(softplus(x)), the activation of DCGQL's DDPM noise network (QSM, DAC; qam.md §2.9).
+     * Mish (Misra 2019), x·tanh(softplus(x)), the activation of DCGQL's DDPM noise network (QSM, DAC; docs/qam.md §2.9).
      * Evaluated through e = exp(x) without log or tanh: tanh(log(1 + e)) = ((1 + e)² − 1)/((1 + e)² + 1) =
      * n/(n + 2) with n = e·(e + 2); exp is a float Cephes-style approximation (see {@code ScalarKernels.exp}) so
      * that scalar and vector kernels agree bit for bit. Derivative: tanh(sp) + x·sech²(sp)·sigmoid(x), with

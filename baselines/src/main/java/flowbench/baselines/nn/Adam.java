@@ -12,7 +12,7 @@ import java.util.List;
  * g ← g / ‖g‖ · c when ‖g‖ ≥ c; m ← (1−β1)·g + β1·m; v ← (1−β2)·g² + β2·v; m̂ = m / (1−β1^t); v̂ = v / (1−β2^t);
  * θ ← θ − lr · m̂ / (√v̂ + eps). torch.optim.Adam is the same formula up to rounding.
  *
- * <p>ND4J's AdamUpdater costs ~0.9 ms per step at 143k parameters on this machine (machine-facts.md); this fused,
+ * <p>ND4J's AdamUpdater costs ~0.9 ms per step at 143k parameters on this machine (docs/machine.md); this fused,
  * chunked loop (gradient copy-in, update, parameter copy-out to the gemm mirror) ~50 µs of CPU time.
  */
 public final class Adam {

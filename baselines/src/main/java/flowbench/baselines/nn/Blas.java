@@ -11,7 +11,7 @@ import org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads;
  * ND4J anyway), called directly with {@link FloatPointer}s.
  *
  * <p>Why not {@code Nd4j.gemm}: each ND4J op costs ~10 µs of dispatch and its INDArrays would have to wrap our buffers;
- * calling cblas directly costs well under 1 µs (machine-facts.md). Why not the {@code float[]} overloads of
+ * calling cblas directly costs well under 1 µs (docs/machine.md). Why not the {@code float[]} overloads of
  * {@code cblas_sgemm}: JavaCPP pins Java arrays with GetFloatArrayElements, which on HotSpot copies them into freshly
  * malloc'd memory on every call (measured 2.4× slower for 256³).
  *

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Learnable Fourier features (jaxrl5 / IDQL {@code FourierFeatures(output_size, learnable=True)}, the time input of
- * DCGQL's DDPM noise network, qam.md §2.9): a kernel W of shape (m, inputDim), m = outputDim/2, drawn from
+ * DCGQL's DDPM noise network, docs/qam.md §2.9): a kernel W of shape (m, inputDim), m = outputDim/2, drawn from
  * N(0, σ²) (σ = 0.2 in the reference, flax {@code normal(0.2)}), and
  * <pre>
  *   f_bj = 2π · Σ_i x_bi · W_ji        (reference: {@code f = 2 * jnp.pi * x @ w.T})

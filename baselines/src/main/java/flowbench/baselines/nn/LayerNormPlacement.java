@@ -14,7 +14,7 @@ public enum LayerNormPlacement {
     BEFORE_ACTIVATION,
     /**
      * Dense → LayerNorm → act on every activated layer except the last one, which is Dense → act
-     * (QGF actor: "LayerNorm after every hidden Dense except the last", qgf.md §3.1).
+     * (QGF actor: "LayerNorm after every hidden Dense except the last", docs/qgf.md §3.1).
      */
     BEFORE_ACTIVATION_EXCEPT_LAST
 }

@@ -6,7 +6,7 @@ public enum WeightInit {
     GLOROT_UNIFORM,
     /**
      * LeCun normal as flax's default Dense init: a normal truncated to ±2σ, with σ = √(1/fan_in) / 0.87962566103423978
-     * so that the truncated distribution keeps variance 1/fan_in (QGF's policy head, qgf.md §3.3).
+     * so that the truncated distribution keeps variance 1/fan_in (QGF's policy head, docs/qgf.md §3.3).
      */
     LECUN_NORMAL
 }

@@ -5,7 +5,7 @@ import flowbench.harness.rng.Rng;
 
 /**
  * Best-of-N re-ranking: of N candidate actions per row, keep the one the critic scores highest (QGF's
- * {@code --bfn_values N}, IFQL's argmax over flow samples, V-GPS; qgf.md sections 4.1 and 6.3). Ties go to the first
+ * {@code --bfn_values N}, IFQL's argmax over flow samples, V-GPS; docs/qgf.md sections 4.1 and 6.3). Ties go to the first
  * candidate, as {@code jnp.argmax} does.
  */
 public final class BestOfN {

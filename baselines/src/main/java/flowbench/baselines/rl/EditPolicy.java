@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * The EXPO-style edit policy of QAM-E and FEdit (qam.md sections 1.5 and 2.5): a TanhNormal e ~ π(·|[c, a]) on a base
+ * The EXPO-style edit policy of QAM-E and FEdit (docs/qam.md sections 1.5 and 2.5): a TanhNormal e ~ π(·|[c, a]) on a base
  * action chunk a (the flow's clipped sample, no gradient into it), the edited action ã = clip(a + scale·e), and a SAC
  * temperature α = exp(log α) (LogParam, log α = 0 at initialisation) with target entropy H_t = −multiplier·D.
  *

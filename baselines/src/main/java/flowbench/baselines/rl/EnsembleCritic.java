@@ -4,7 +4,7 @@ import flowbench.baselines.nn.MlpEnsemble;
 
 /**
  * An {@link ActionCritic} view of a Q ensemble on inputs [c, a]: the members' scalar outputs aggregated per row by
- * their minimum (QGF's guidance and IQL's value target, qgf.md sections 3.2 and 4.1) or their mean (QAM/FQL actor
+ * their minimum (QGF's guidance and IQL's value target, docs/qgf.md sections 3.2 and 4.1) or their mean (QAM/FQL actor
  * losses).
  *
  * <p>Gradient of the minimum: routed to the arg-min member of each row. On an exact tie it is split equally between

@@ -1,7 +1,7 @@
 package flowbench.baselines.rl;
 
 /**
- * GradStep (after PA-RL, Mark et al. 2024; QGF's test-time baseline, qgf.md section 6.1): starting from a finished
+ * GradStep (after PA-RL, Mark et al. 2024; QGF's test-time baseline, docs/qgf.md section 6.1): starting from a finished
  * action, L steps of {@code a ← clip(a + α·∇_a Q(c, a), −1, 1)}.
  */
 public final class GradientAscent {

@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The in-sample IQL critic of QGF (qgf.md section 3.2; Kostrikov et al., "Offline RL with Implicit Q-Learning", ICLR
+ * The in-sample IQL critic of QGF (docs/qgf.md section 3.2; Kostrikov et al., "Offline RL with Implicit Q-Learning", ICLR
  * 2022, as in the QGF/FQL code): a Q ensemble Q_i(c, a), a state value V(c) and a Polyak target ensemble Q̄, trained
  * from chunked n-step batches.
  *
@@ -72,7 +72,7 @@ public final class IqlCritic {
             return hidden.clone();
         }
 
-        /** QGF code defaults: 4x512, GELU, Dense → LN → GELU, 2 heads, τ_e 0.9, τ 0.005, lr 3e-4 (qgf.md section 3.4). */
+        /** QGF code defaults: 4x512, GELU, Dense → LN → GELU, 2 heads, τ_e 0.9, τ 0.005, lr 3e-4 (docs/qgf.md section 3.4). */
         public static Config qgf(double discount, int horizon) {
             return new Config(new int[] {512, 512, 512, 512}, Activation.GELU, LayerNormPlacement.BEFORE_ACTIVATION, 2, 0.9,
                     discount, horizon, 0.005, 3e-4, 3e-4);
@@ -198,7 +198,7 @@ public final class IqlCritic {
     }
 
     /**
-     * min_i Q̄_i(c, a) with its gradient routed to the arg-min head: the critic QGF guides with (qgf.md section 4.1).
+     * min_i Q̄_i(c, a) with its gradient routed to the arg-min head: the critic QGF guides with (docs/qgf.md section 4.1).
      * One shared view; it keeps scratch buffers, so use it from one thread.
      */
     public EnsembleCritic targetMin() {

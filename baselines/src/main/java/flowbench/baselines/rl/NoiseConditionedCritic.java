@@ -10,11 +10,11 @@ import flowbench.baselines.nn.MlpConfig;
 import flowbench.harness.rng.Rng;
 
 /**
- * RobustQ's noise-conditioned critic Q_rob(c, a_t, t) (qgf.md section 6.1): an MLP on [c, a_t, emb(t)] regressed with
+ * RobustQ's noise-conditioned critic Q_rob(c, a_t, t) (docs/qgf.md section 6.1): an MLP on [c, a_t, emb(t)] regressed with
  * MSE onto a clean-action critic value, where a_t = (1 − t)·ε + t·a_data, ε ~ N(0, I), t ~ U[0, 1) per row.
  *
  * <pre>  L = mean_b (Q_rob(c_b, a_t,b, t_b) − target_b)²,  target = min_i Q̄_i(c, a_data)  </pre>
- * The reference trains it jointly with BC + IQL in its own run; its released sampler and update do not run (qgf.md
+ * The reference trains it jointly with BC + IQL in its own run; its released sampler and update do not run (docs/qgf.md
  * section 10, item 12), so this follows the description. Its own Adam; the network shape is the critic's.
  */
 public final class NoiseConditionedCritic implements TimeActionCritic {

@@ -11,7 +11,7 @@ import flowbench.harness.rng.Rng;
 import java.util.List;
 
 /**
- * A tanh-squashed diagonal Gaussian policy head (qam.md section 4; the QAM-E / FEdit edit policy, DSRL's noise
+ * A tanh-squashed diagonal Gaussian policy head (docs/qam.md section 4; the QAM-E / FEdit edit policy, DSRL's noise
  * policy, RLPD's actor): a trunk MLP with the activation after every layer including the last (flax
  * {@code activate_final=True}, no LayerNorm), then two separate Dense heads (Glorot uniform, as flax's default in the
  * reference networks) for the mean μ and the log-std, the log-std clipped to [−20, 2].

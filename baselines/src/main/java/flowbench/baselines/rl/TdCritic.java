@@ -10,7 +10,7 @@ import flowbench.harness.rng.Rng;
 import java.util.Arrays;
 
 /**
- * The common TD critic of QAM, FQL, FBRAC, BAM, DSRL, FEdit, FAWAC, CGQL, ReBRAC, RLPD (qam.md section 0.2): K
+ * The common TD critic of QAM, FQL, FBRAC, BAM, DSRL, FEdit, FAWAC, CGQL, ReBRAC, RLPD (docs/qam.md section 0.2): K
  * independently initialised MLPs Q_k(c, a) on the concatenated input [c, a] (c = observation, or observation ‖ goal;
  * a = flattened action chunk), LayerNorm after the activation (QAM/FQL {@code utils/networks.py}), and a target copy
  * that starts as an exact copy and follows θ̄ ← τ·θ + (1 − τ)·θ̄ after every step.
@@ -52,7 +52,7 @@ public final class TdCritic {
             return hidden.clone();
         }
 
-        /** QAM/FQL reference (qam.md sections 0.2, 4): 4×512 GELU, LayerNorm after activation, K = 10, ρ = 0.5, τ = 0.005. */
+        /** QAM/FQL reference (docs/qam.md sections 0.2, 4): 4×512 GELU, LayerNorm after activation, K = 10, ρ = 0.5, τ = 0.005. */
         public static Config reference() {
             return new Config(new int[] {512, 512, 512, 512}, Activation.GELU, LayerNormPlacement.AFTER_ACTIVATION, 10, 0.5,
                     0.005);

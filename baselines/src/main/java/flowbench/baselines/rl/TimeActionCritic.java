@@ -1,7 +1,7 @@
 package flowbench.baselines.rl;
 
 /**
- * A critic of NOISY actions at flow time t, Q(c, a_t, t) (RobustQ's noise-conditioned critic, qgf.md section 6.1),
+ * A critic of NOISY actions at flow time t, Q(c, a_t, t) (RobustQ's noise-conditioned critic, docs/qgf.md section 6.1),
  * differentiable in a_t. One instance serves one thread.
  */
 public interface TimeActionCritic {

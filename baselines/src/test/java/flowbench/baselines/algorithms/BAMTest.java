@@ -78,36 +78,4 @@ class BAMTest {
                 java.util.Arrays.toString(bc.modeMasses()), fine.meanReward(), java.util.Arrays.toString(fine.modeMasses()), last);
         assertTrue(fine.meanReward() > bc.meanReward() + 0.02, "bam " + fine.meanReward() + " vs bc " + bc.meanReward());
     }
-
-    /** Save after k steps, reload into a fresh learner, continue: identical to an uninterrupted run. */
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        Dataset data = Bandits.D1.dataset(100, 3);
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), data, 8);
-        Learner a = new BAM().create(small(), ctx);
-        for (int s = 0; s < 20; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 20; s < 40; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new BAM().create(small(), ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 20; s < 40; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        float[] obs = {0f, 0f, 0f};
-        assertArrayEquals(a.policies().get("bam").act(obs, new float[0], 3, new Rng(1)),
-                b.policies().get("bam").act(obs, new float[0], 3, new Rng(1)));
-    }
-
-    @Test
-    void goalConditionedPolicyTakesObservationAndGoal() {
-        Dataset data = ToyTasks.bimodal(4, 30, 0.5, 3);
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), data, 2);
-        Learner l = new BAM().create(small(), ctx);
-        Map<String, Double> m = l.update(0, Seeds.rng(2, "train", 0));
-        assertTrue(Double.isFinite(m.get("bam_q_loss")) && Double.isFinite(m.get("bam_kl")));
-        float[] chunk = l.policies().get("bam").act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(1));
-        assertEquals(2, chunk.length);
-        for (float x : chunk) assertTrue(x >= -1 && x <= 1);
-    }
 }

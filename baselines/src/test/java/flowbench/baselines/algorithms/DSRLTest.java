@@ -91,37 +91,4 @@ class DSRLTest {
         for (float v : a) assertTrue(v >= edge[0] - 0.05 && v <= edge[1] + 0.05, v + " outside " + Arrays.toString(edge));
         assertTrue(got.meanReward() > bc + 0.1, "dsrl " + got.meanReward() + " vs bc " + bc);
     }
-
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        DSRL.Config cfg = DSRL.Config.cpu();
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), ReBRACTest.bandit(300, 8), 8);
-        Learner a = new DSRL().create(cfg, ctx);
-        for (int s = 0; s < 10; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 10; s < 20; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new DSRL().create(cfg, ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 10; s < 20; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        assertArrayEquals(a.policies().get("dsrl").act(half(3), new float[0], 3, new Rng(1)),
-                b.policies().get("dsrl").act(half(3), new float[0], 3, new Rng(1)));
-    }
-
-    @Test
-    void goalConditionedAndProfiles() {
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), ToyTasks.bimodal(20, 30, 0.5, 3), 3);
-        Learner l = new DSRL().create(DSRL.Config.cpu(), ctx);
-        for (int s = 0; s < 3; s++) {
-            Map<String, Double> m = l.update(s, Seeds.rng(3, "train", s));
-            assertTrue(Double.isFinite(m.get("critic_loss")) && Double.isFinite(m.get("actor_loss")), m.toString());
-        }
-        float[] a = l.policies().get("dsrl").act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(2));
-        assertEquals(2, a.length);
-        assertEquals(0.8, new DSRL().defaultConfig("paper").noiseScale());
-        assertThrows(IllegalArgumentException.class, () -> new DSRL().defaultConfig("gpu"));
-        assertThrows(IllegalArgumentException.class, () -> DSRL.Config.cpu().withNoiseScale(0));
-    }
 }

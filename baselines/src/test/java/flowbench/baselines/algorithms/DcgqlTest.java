@@ -154,48 +154,8 @@ class DcgqlTest {
         }
     }
 
-    /** Save after k steps, reload into a fresh learner, continue: identical to an uninterrupted run (both losses). */
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        AgentContext ctx = banditContext(Bandits.D1, 100, 3);
-        for (String name : new String[] {"qsm", "dac"}) {
-            Path d = dir.resolve(name);
-            Learner a = create(name, ctx), b = create(name, ctx);
-            for (int s = 0; s < 10; s++) a.update(s, Seeds.rng(8, "train", s));
-            a.save(d);
-            Map<String, Double> lastA = null;
-            for (int s = 10; s < 20; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-            b.load(d);
-            Map<String, Double> lastB = null;
-            for (int s = 10; s < 20; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-            assertEquals(lastA, lastB, name);
-            float[] obs = {0f, 0f, 0f};
-            assertArrayEquals(a.policies().get(name).act(obs, new float[0], 3, new Rng(1)),
-                    b.policies().get(name).act(obs, new float[0], 3, new Rng(1)), name);
-            assertEquals(a.parameterCount(), b.parameterCount());
-        }
-    }
-
     private static Learner create(String name, AgentContext ctx) {
         return name.equals("qsm") ? new QSM().create(smallQsm(), ctx) : new DAC().create(smallDac(), ctx);
-    }
-
-    @Test
-    void goalConditionedChunkPolicies() {
-        Dataset data = ToyTasks.bimodal(4, 30, 0.5, 3);
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), data, 2);
-        for (Learner l : new Learner[] {new QSM().create(smallQsm().withHorizon(3), ctx),
-                new DAC().create(smallDac().withHorizon(3), ctx)}) {
-            Map<String, Double> m = l.update(0, Seeds.rng(2, "train", 0));
-            for (String k : new String[] {"critic_loss", "bc_loss", "actor_loss", "grad_norm"}) {
-                assertTrue(Double.isFinite(m.get(k)), k + " in " + m);
-            }
-            assertTrue(l.validate(new Rng(1)).isEmpty(), "no validation split, no validation metrics");
-            String name = l.policies().keySet().iterator().next();
-            float[] chunk = l.policies().get(name).act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(1));
-            assertEquals(2 * 3, chunk.length);
-            for (float x : chunk) assertTrue(x >= -1 - 1e-6 && x <= 1 + 1e-6, name + " action " + x);
-        }
     }
 
     @Test

@@ -91,38 +91,4 @@ class FAWACTest {
         assertEquals(0.3, bc.modeMasses()[1], 0.08);
         assertTrue(got.meanReward() > bc.meanReward() + 0.03, got.meanReward() + " vs " + bc.meanReward());
     }
-
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        FAWAC.Config cfg = FAWAC.Config.cpu();
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), ReBRACTest.bandit(300, 8), 8);
-        Learner a = new FAWAC().create(cfg, ctx);
-        for (int s = 0; s < 10; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 10; s < 20; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new FAWAC().create(cfg, ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 10; s < 20; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        float[] obs = {0.5f, 0.5f, 0.5f};
-        assertArrayEquals(a.policies().get("fawac").act(obs, new float[0], 3, new Rng(1)),
-                b.policies().get("fawac").act(obs, new float[0], 3, new Rng(1)));
-    }
-
-    @Test
-    void goalConditionedAndProfiles() {
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), ToyTasks.bimodal(20, 30, 0.5, 3), 3);
-        Learner l = new FAWAC().create(FAWAC.Config.cpu(), ctx);
-        for (int s = 0; s < 3; s++) {
-            Map<String, Double> m = l.update(s, Seeds.rng(3, "train", s));
-            assertTrue(Double.isFinite(m.get("critic_loss")) && Double.isFinite(m.get("actor_loss")), m.toString());
-        }
-        float[] a = l.policies().get("fawac").act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(2));
-        assertEquals(2, a.length);
-        assertEquals(6.4, new FAWAC().defaultConfig("paper").invTemp());
-        assertThrows(IllegalArgumentException.class, () -> new FAWAC().defaultConfig("gpu"));
-        assertThrows(IllegalArgumentException.class, () -> FAWAC.Config.cpu().withInvTemp(-1));
-    }
 }

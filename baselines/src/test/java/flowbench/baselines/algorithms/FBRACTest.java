@@ -74,36 +74,4 @@ class FBRACTest {
         assertTrue(rl.modeMasses()[1] > 0.9, "Q-driven masses " + Arrays.toString(rl.modeMasses()));
         assertTrue(rl.meanReward() > bc.meanReward() + 0.1, rl.meanReward() + " vs " + bc.meanReward());
     }
-
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        FBRAC.Config cfg = FBRAC.Config.cpu();
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), ReBRACTest.bandit(300, 8), 8);
-        Learner a = new FBRAC().create(cfg, ctx);
-        for (int s = 0; s < 10; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 10; s < 20; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new FBRAC().create(cfg, ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 10; s < 20; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        assertArrayEquals(sample(a, 3), sample(b, 3));
-    }
-
-    @Test
-    void goalConditionedAndProfiles() {
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), ToyTasks.bimodal(20, 30, 0.5, 3), 3);
-        Learner l = new FBRAC().create(FBRAC.Config.cpu(), ctx);
-        for (int s = 0; s < 3; s++) {
-            Map<String, Double> m = l.update(s, Seeds.rng(3, "train", s));
-            assertTrue(Double.isFinite(m.get("critic_loss")) && Double.isFinite(m.get("actor_loss")), m.toString());
-        }
-        float[] a = l.policies().get("fbrac").act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(2));
-        assertEquals(2, a.length);
-        assertEquals(0.1, new FBRAC().defaultConfig("paper").alpha());
-        assertThrows(IllegalArgumentException.class, () -> new FBRAC().defaultConfig("gpu"));
-        assertThrows(IllegalArgumentException.class, () -> FBRAC.Config.cpu().withAlpha(0));
-    }
 }

@@ -103,39 +103,4 @@ class FQLTest {
         Bandits.Tilted t = Bandits.D1.empirical(mu, n);
         assertEquals(0.7, t.modeMasses()[0], 0.1, "mode masses " + java.util.Arrays.toString(t.modeMasses()));
     }
-
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        FQL.Config cfg = FQL.Config.cpu();
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), Bandits.D1.dataset(300, 8), 8);
-        Learner a = new FQL().create(cfg, ctx);
-        for (int s = 0; s < 10; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 10; s < 20; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new FQL().create(cfg, ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 10; s < 20; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        float[] obs = new float[3];
-        assertArrayEquals(a.policies().get("fql").act(obs, new float[0], 3, new Rng(1)),
-                b.policies().get("fql").act(obs, new float[0], 3, new Rng(1)));
-    }
-
-    @Test
-    void goalConditionedAndProfiles() {
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), ToyTasks.bimodal(20, 30, 0.5, 3), 3);
-        Learner l = new FQL().create(FQL.Config.cpu(), ctx);
-        for (int s = 0; s < 3; s++) {
-            Map<String, Double> m = l.update(s, Seeds.rng(3, "train", s));
-            assertTrue(Double.isFinite(m.get("critic_loss")) && Double.isFinite(m.get("actor_loss")), m.toString());
-        }
-        float[] a = l.policies().get("fql").act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(2));
-        assertEquals(2, a.length);
-        for (float v : a) assertTrue(v >= -1 && v <= 1);
-        assertEquals(3, new FQL().defaultConfig("paper").alpha());
-        assertThrows(IllegalArgumentException.class, () -> new FQL().defaultConfig("gpu"));
-        assertThrows(IllegalArgumentException.class, () -> FQL.Config.cpu().withAlpha(-1));
-    }
 }

@@ -107,26 +107,6 @@ class FlowBCTest {
         assertTrue(between < 0.1 * n, "samples between the modes: " + between);
     }
 
-    /** Save after k steps, reload into a fresh learner, continue: identical to an uninterrupted run. */
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        Dataset data = ToyTasks.bimodal(5, 40, 0.5, 3);
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), data, 8);
-        Learner a = new FlowBC().create(small(2), ctx);
-        for (int s = 0; s < 30; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 30; s < 60; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new FlowBC().create(small(2), ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 30; s < 60; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        float[] obs = {0.5f, 0.5f, 0.5f};
-        assertArrayEquals(a.policies().get("flow-bc").act(obs, new float[0], 3, new Rng(1)),
-                b.policies().get("flow-bc").act(obs, new float[0], 3, new Rng(1)));
-    }
-
     @Test
     void goalConditionedPolicyTakesObservationAndGoal() {
         Dataset data = ToyTasks.bimodal(5, 40, 0.5, 3);

@@ -97,37 +97,4 @@ class IFQLTest {
         double rBehaviour = Arrays.stream(r).average().orElseThrow();
         assertTrue(rBest > rBehaviour + 0.15 && rBest > -0.03, "best-of-32 " + rBest + " vs behaviour " + rBehaviour);
     }
-
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        IFQL.Config cfg = IFQL.Config.cpu();
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), ReBRACTest.bandit(300, 8), 8);
-        Learner a = new IFQL().create(cfg, ctx);
-        for (int s = 0; s < 10; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 10; s < 20; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new IFQL().create(cfg, ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 10; s < 20; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        assertArrayEquals(a.policies().get("ifql").act(half(3), new float[0], 3, new Rng(1)),
-                b.policies().get("ifql").act(half(3), new float[0], 3, new Rng(1)));
-    }
-
-    @Test
-    void goalConditionedAndProfiles() {
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), ToyTasks.bimodal(20, 30, 0.5, 3), 3);
-        Learner l = new IFQL().create(IFQL.Config.cpu(), ctx);
-        for (int s = 0; s < 3; s++) {
-            Map<String, Double> m = l.update(s, Seeds.rng(3, "train", s));
-            assertTrue(Double.isFinite(m.get("critic_loss")) && Double.isFinite(m.get("value_loss")), m.toString());
-        }
-        float[] a = l.policies().get("ifql").act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(2));
-        assertEquals(2, a.length);
-        assertEquals(0.9, new IFQL().defaultConfig("paper").kappa());
-        assertThrows(IllegalArgumentException.class, () -> new IFQL().defaultConfig("gpu"));
-        assertThrows(IllegalArgumentException.class, () -> IFQL.Config.cpu().withKappa(1));
-    }
 }

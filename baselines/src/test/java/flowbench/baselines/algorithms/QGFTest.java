@@ -188,28 +188,6 @@ class QGFTest {
         System.out.print(table);
     }
 
-    /** Save after k steps, reload into a fresh learner, continue: identical losses and actions. */
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        QGF.Config cfg = small(2, List.of(0.1), List.of(4));
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), bandit(500, 8), 8);
-        Learner a = new QGF().create(cfg, ctx);
-        for (int s = 0; s < 20; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 20; s < 40; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new QGF().create(cfg, ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 20; s < 40; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        float[] obs = constantObs(3);
-        for (String name : a.policies().keySet()) {
-            assertArrayEquals(a.policies().get(name).act(obs, new float[0], 3, new Rng(1)),
-                    b.policies().get(name).act(obs, new float[0], 3, new Rng(1)), name);
-        }
-    }
-
     /** RobustQ's training draws from its own generator split: switching it off leaves BC and IQL bit-identical. */
     @Test
     void robustQDoesNotPerturbTheSharedTraining() {
@@ -229,22 +207,6 @@ class QGFTest {
         assertTrue(!b.policies().containsKey("robustq(w=0.1)"));
         assertEquals(off.policyCount(), b.policies().size());
         assertEquals(on.policyCount(), a.policies().size());
-    }
-
-    @Test
-    void goalConditionedLearnerTakesObservationAndGoal() {
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), ToyTasks.bimodal(5, 40, 0.5, 3), 8);
-        Learner l = new QGF().create(small(3, List.of(0.1), List.of(4)), ctx);
-        Map<String, Double> m = l.update(0, new Rng(0));
-        for (String k : List.of("bc_flow_loss", "critic_loss", "value_loss", "robustq_loss")) {
-            assertTrue(Double.isFinite(m.get(k)), k + " = " + m.get(k));
-        }
-        for (Map.Entry<String, Policy> e : l.policies().entrySet()) {
-            float[] chunk = e.getValue().act(new float[] {0.1f, 0.2f}, new float[] {0.3f, 0.4f}, 2, new Rng(1));
-            assertEquals(2 * 3, chunk.length, e.getKey() + ": batch x (H * actionDim)");
-            for (float x : chunk) assertTrue(x >= -1 && x <= 1, e.getKey());
-            assertEquals(3, e.getValue().chunkLength());
-        }
     }
 
     @Test

@@ -112,7 +112,7 @@ class QamKnownAnswerTest {
         assertEquals(0.327, beh.modeMasses()[1], 1e-3);
         Result r = train(Bandits.D1, config(0, 64, 128, 1e-3), true, 1500, 3, 250, 4);
         assertTilted("1-D λ=0", beh, r, 0.06, 0.05);
-        // and the "qam" policy at λ = 0 is exactly the BC flow (sample_actions, qam.md §1.7)
+        // and the "qam" policy at λ = 0 is exactly the BC flow (sample_actions, docs/qam.md §1.7)
         Dataset data = Bandits.D1.dataset(200, 1);
         QAM.QamLearner l = new QAM.QamLearner(config(0, 16, 32, 1e-3),
                 ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), data, 1), Bandits.D1.exactCritic());

@@ -136,37 +136,4 @@ class ReBRACTest {
         assertTrue(hi - lo <= 1.0 + 1e-6 && hi - lo > 0.9, "noise clipped to ±0.5, range " + lo + ".." + hi);
         assertNotEquals(a[0], a[1]);
     }
-
-    @Test
-    void checkpointResumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        ReBRAC.Config cfg = ReBRAC.Config.cpu().withActorNoise(0.2);
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.SINGLE_TASK, 1, 1), Bandits.D1.dataset(300, 8), 8);
-        Learner a = new ReBRAC().create(cfg, ctx);
-        for (int s = 0; s < 11; s++) a.update(s, Seeds.rng(8, "train", s));
-        a.save(dir);
-        Map<String, Double> lastA = null;
-        for (int s = 11; s < 20; s++) lastA = a.update(s, Seeds.rng(8, "train", s));
-        Learner b = new ReBRAC().create(cfg, ctx);
-        b.load(dir);
-        Map<String, Double> lastB = null;
-        for (int s = 11; s < 20; s++) lastB = b.update(s, Seeds.rng(8, "train", s));
-        assertEquals(lastA, lastB);
-        assertArrayEquals(a.policies().get("rebrac").act(new float[3], new float[0], 3, new Rng(1)),
-                b.policies().get("rebrac").act(new float[3], new float[0], 3, new Rng(1)));
-    }
-
-    @Test
-    void goalConditionedAndProfiles() {
-        AgentContext ctx = ToyTasks.context(ToyTasks.task(TaskMode.GOAL_CONDITIONED, 1, 1), ToyTasks.bimodal(20, 30, 0.5, 3), 3);
-        Learner l = new ReBRAC().create(ReBRAC.Config.cpu(), ctx);
-        for (int s = 0; s < 3; s++) {
-            Map<String, Double> m = l.update(s, Seeds.rng(3, "train", s));
-            assertTrue(Double.isFinite(m.get("critic_loss")) && Double.isFinite(m.get("actor_loss")), m.toString());
-        }
-        float[] a = l.policies().get("rebrac").act(new float[] {0.5f, 0.5f}, new float[] {0.1f, 0.2f}, 2, new Rng(2));
-        assertEquals(2, a.length);
-        assertEquals(0.01, new ReBRAC().defaultConfig("paper").alphaActor());
-        assertThrows(IllegalArgumentException.class, () -> new ReBRAC().defaultConfig("gpu"));
-        assertThrows(IllegalArgumentException.class, () -> ReBRAC.Config.cpu().withActorNoise(-1));
-    }
 }

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Known answers and finite-difference checks of {@link AdjointMatching} (qam.md section 1.4).
+ * Known answers and finite-difference checks of {@link AdjointMatching} (docs/qam.md section 1.4).
  *
  * <p>The reward in the gradient checks is r(x) = Σ_d [sin(1.3 x_d + 0.2 d) − 0.4 x_d²] (smooth, non-quadratic), the
  * terminal adjoint is ã_N = −λ ∇r(x_N) with λ = 0.7, and clipping is off so that r is differentiable everywhere.
@@ -105,7 +105,7 @@ class AdjointMatchingTest {
 
     /**
      * Runs the discretised chain from step {@code from} (state x) to x_N: SDE steps with v_θ, the last step a plain
-     * Euler step with the configured field. A direct transcription of qam.md §1.4(a).
+     * Euler step with the configured field. A direct transcription of docs/qam.md §1.4(a).
      */
     static float[] chain(VelocityField fine, VelocityField base, LastStep last, float[] c, float[] x, int from, float[] eps) {
         Mlp.Tape tf = fine.network().newTape(B), tb = base.network().newTape(B);

@@ -154,4 +154,14 @@ class TdCriticTest {
         TdCritic c = critic(0.5, 0.005);
         assertThrows(IllegalArgumentException.class, () -> c.forward(false, new float[COND * 6], new float[ACT * 6], 6));
     }
+
+    /** FQL's own q_agg='min' over its 2 critics is our mean − ρ·std with ρ = 1 (fql-paper on antmaze relies on it). */
+    @Test
+    void twoMemberMinIsMeanMinusOneStd() {
+        TdCritic.Config cfg = new TdCritic.Config(new int[] {8}, Activation.GELU, LayerNormPlacement.AFTER_ACTIVATION, 2, 1.0, 0.005);
+        TdCritic c = new TdCritic(COND, ACT, cfg, B, new Rng(3));
+        float[] q = {1.5f, -2f, 0f, 3f, 7f, /* member 2 */ 0.5f, 4f, 0f, -1f, 7.25f};
+        float[] agg = c.aggregate(q, B, new float[B]);
+        for (int b = 0; b < B; b++) assertEquals(Math.min(q[b], q[B + b]), agg[b], 1e-6, "row " + b);
+    }
 }

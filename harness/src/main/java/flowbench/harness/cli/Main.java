@@ -67,6 +67,10 @@ public final class Main implements Runnable {
         bench.setStopAtPositional(true);
         bench.setUnmatchedOptionsArePositionalParams(true);
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
+            // usage errors found by a command itself (e.g. an unknown --set key) keep the usage status 2
+            if (ex instanceof CommandLine.ParameterException pe) {
+                return line.getParameterExceptionHandler().handleParseException(pe, new String[0]);
+            }
             PrintWriter err = line.getErr();
             String msg = ex.getMessage() != null ? ex.getMessage() : ex.toString();
             err.println("error: " + msg);

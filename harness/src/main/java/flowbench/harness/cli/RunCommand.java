@@ -13,6 +13,7 @@ import flowbench.harness.protocol.RunOutcome;
 import flowbench.harness.protocol.RunRecord;
 import flowbench.harness.protocol.RunSpec;
 import flowbench.harness.protocol.Runner;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -117,6 +118,14 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         RunSpec runSpec = toSpec();
         Registry registry = main.context.registry().get();
+        // a --set key that names nothing is a usage error (status 2), found before any data is touched
+        Algorithm<?> chosen = registry.algorithm(algorithm);
+        try {
+            Configs.canonicalKeys(chosen.name(), chosen.configType(), overrides);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--set: " + e.getMessage(), e,
+                    spec.findOption("--set"), String.valueOf(overrides));
+        }
         if (dryRun) {
             registry.task(task);
             Algorithm<?> alg = registry.algorithm(algorithm);

@@ -1,7 +1,7 @@
 package flowbench.harness.data;
 
 /**
- * A batch of action chunks with n-step returns (qam.md section 0.1, qgf.md section 2.3), filled by
+ * A batch of action chunks with n-step returns (docs/qam.md section 0.1, docs/qgf.md section 2.3), filled by
  * {@link ChunkSampler}. All arrays are row-major and are the batch's own storage: a sampler's {@code sampleInto}
  * overwrites them, so a batch can be allocated once and reused every gradient step.
  *

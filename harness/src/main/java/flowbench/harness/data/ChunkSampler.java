@@ -3,8 +3,8 @@ package flowbench.harness.data;
 import flowbench.harness.rng.Rng;
 
 /**
- * Action-chunked n-step sampling, {@code Dataset.sample_sequence(B, H, gamma)} of QC/QAM (qam.md section 0.1) and QGF
- * (qgf.md section 2.3). For each batch element a start index idx is drawn uniformly, then for i = 0..H-1 and
+ * Action-chunked n-step sampling, {@code Dataset.sample_sequence(B, H, gamma)} of QC/QAM (docs/qam.md section 0.1) and QGF
+ * (docs/qgf.md section 2.3). For each batch element a start index idx is drawn uniformly, then for i = 0..H-1 and
  * j = idx + i:
  * <pre>
  *   actions[i]   = a_j                                   (raw, even past an episode end: the BC loss sees them)

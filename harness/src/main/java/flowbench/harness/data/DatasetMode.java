@@ -1,6 +1,6 @@
 package flowbench.harness.data;
 
-/** OGBench's two loading modes (benchmarks.md section 1.4). */
+/** OGBench's two loading modes (docs/benchmarks.md section 1.4). */
 public enum DatasetMode {
     /** Drops each episode's last row; exactly episodes x steps transitions; terminals on the last valid transition. */
     REGULAR,

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Loads OGBench-schema {@code .npz} files (benchmarks.md section 1.4) into {@link Dataset}s, reproducing
+ * Loads OGBench-schema {@code .npz} files (docs/benchmarks.md section 1.4) into {@link Dataset}s, reproducing
  * {@code ogbench.utils.load_dataset} and, for single-task names, {@code relabel_dataset}.
  *
  * <p>The raw file holds one row per visited state; an episode of {@code steps} actions has {@code steps + 1} rows and

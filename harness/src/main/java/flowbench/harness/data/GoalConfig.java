@@ -1,7 +1,7 @@
 package flowbench.harness.data;
 
 /**
- * Hindsight goal relabelling settings, OGBench {@code GCDataset} conventions (qgf.md section 5).
+ * Hindsight goal relabelling settings, OGBench {@code GCDataset} conventions (docs/qgf.md section 5).
  *
  * <p>For each of the value (critic) goal and the actor goal, a goal row is the current row with probability
  * {@code pCurGoal}, a future row of the same trajectory with {@code pTrajGoal} (geometric offset ~ Geom(1 - discount)
@@ -36,7 +36,7 @@ public record GoalConfig(double discount,
     }
 
     /**
-     * The specification's defaults (qgf.md section 5, horizon-reduction conventions): gamma 0.99; value goals current
+     * The specification's defaults (docs/qgf.md section 5, horizon-reduction conventions): gamma 0.99; value goals current
      * 0.2 / future 0.5 (uniform offset) / random 0.3; actor goals future 1.0 with geometric offset; reward = success.
      */
     public static GoalConfig defaults() {

@@ -14,12 +14,12 @@ import java.util.function.Function;
 /**
  * The declared rule for choosing a swept test-time hyperparameter (QGF's guidance weight, best-of-N's N, ...) without
  * optimism: never the maximum over the sweep within a run (the QGF reference logger's {@code evaluation/success}, an
- * oracle per run; qgf.md section 7), but a choice made on held-out seeds.
+ * oracle per run; docs/qgf.md section 7), but a choice made on held-out seeds.
  *
  * <p><b>Rule.</b> A learner exposes a policy family as policies named {@code family(param=value)}, e.g.
  * {@code qgf(w=0.01)}, {@code qgf(w=0.02)}. Runs are split by the caller into SELECTION runs and REPORT runs with
  * disjoint seeds. For each group (by default the environment, i.e. the run's dataset name, so the five single tasks of
- * an OGBench environment share one choice, as "choose w per environment on held-out seeds" in qgf.md section 7/10):
+ * an OGBench environment share one choice, as "choose w per environment on held-out seeds" in docs/qgf.md section 7/10):
  * <ol>
  *   <li>every selection run of the group must expose every candidate of the family (the candidates and their order are
  *       those of the group's first selection run);</li>

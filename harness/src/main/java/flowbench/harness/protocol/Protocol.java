@@ -41,7 +41,7 @@ public record Protocol(long trainSteps, long evalEvery, boolean evalAtStart, int
         if (!ok) throw new IllegalArgumentException("protocol field '" + field + "' is " + value + "; expected " + expected);
     }
 
-    /** OGBench's reference protocol (benchmarks.md 1.5): 1M steps, evaluation every 100K, 50 episodes per task. */
+    /** OGBench's reference protocol (docs/benchmarks.md 1.5): 1M steps, evaluation every 100K, 50 episodes per task. */
     public static Protocol defaults() {
         return new Protocol(1_000_000, 100_000, false, 50, 10_000, 1_000, 0, ADHOC_SUITE, 0);
     }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The run record, {@code run.json}: everything a reported number depends on (benchmarks.md section 8, item 1).
+ * The run record, {@code run.json}: everything a reported number depends on (docs/benchmarks.md section 8, item 1).
  * Rewritten atomically at the start of a run, after every evaluation, and at the end.
  *
  * <p>Fields that legitimately differ between an uninterrupted run and a resumed one: {@code timing},
@@ -32,7 +32,7 @@ public record RunRecord(
         String startedAt,
         String finishedAt,
         int resumes,
-        DomainRecord domain) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) DomainRecord domain) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String RUNNING = "running";
@@ -108,7 +108,8 @@ public record RunRecord(
      * @param column        reference column, e.g. {@code puzzle-3x3-play-sparse}, or {@code none}
      * @param rewardWarning set when the column was tuned with another reward kind than the task's
      */
-    public record DomainRecord(String column, String why, String rewardWarning, List<AppliedSetting> applied) {}
+    public record DomainRecord(String column, String why, @JsonInclude(JsonInclude.Include.NON_NULL) String rewardWarning,
+                               List<AppliedSetting> applied) {}
 
     /** One per-domain value that took effect, with its source. */
     public record AppliedSetting(String key, String value, String source) {}

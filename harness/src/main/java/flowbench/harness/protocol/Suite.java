@@ -83,7 +83,7 @@ public record Suite(String name, int version, String description, List<DatasetEn
      * @param score          per-run score the choice compares: FINAL (default; test-time methods are evaluated once,
      *                       on the final checkpoint) or LAST_N
      * @param group          runs sharing one choice: "dataset" (default: the environment, so the single tasks of one
-     *                       OGBench environment share a weight, as qgf.md section 7 suggests), "task" or "suite"
+     *                       OGBench environment share a weight, as docs/qgf.md section 7 suggests), "task" or "suite"
      * @param algorithms     algorithms the rule covers and that run the selection seeds; null: every algorithm of the
      *                       suite (a swept family of an algorithm not listed is shown as a sweep, not as a method)
      */

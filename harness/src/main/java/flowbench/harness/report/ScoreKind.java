@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * How one run becomes one score (benchmarks.md 8.2: the headline policy is fixed in advance and stated with every
+ * How one run becomes one score (docs/benchmarks.md 8.2: the headline policy is fixed in advance and stated with every
  * number). Both use the policy's {@code overallSuccess}: the mean over evaluation tasks of the per-task success.
  */
 public enum ScoreKind {

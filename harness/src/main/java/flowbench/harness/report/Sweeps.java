@@ -21,7 +21,7 @@ import java.util.TreeSet;
  *
  * <p>A <b>swept family</b> is two or more policies of one (algorithm, config) named {@code family(param=value)} with
  * the same family, e.g. QGF's {@code qgf(w=0.01)}, {@code qgf(w=0.02)}. Showing each as a method would let a reader (or
- * a ranking) take the maximum over the sweep, an optimistic oracle (qgf.md section 7). So:
+ * a ranking) take the maximum over the sweep, an optimistic oracle (docs/qgf.md section 7). So:
  * <ul>
  *   <li>with a rule ({@link Suite.Selection}) covering the algorithm, the family becomes ONE method
  *       ({@link #methodKey}, e.g. {@code qgf [w by rule]}): per group, {@link PolicySelection#choose} picks the

@@ -9,7 +9,7 @@ package flowbench.harness.stats;
  * @param confidence nominal coverage, e.g. 0.95 (the ends are the (1-c)/2 and 1-(1-c)/2 percentiles)
  * @param reps       bootstrap replications (0 for a statistic reported without an interval)
  * @param seed       the explicit seed the replications were drawn with; the same data, reps and seed reproduce the
- *                   interval exactly (rliable's draws come from NumPy's global generator and do not, benchmarks.md 4.2)
+ *                   interval exactly (rliable's draws come from NumPy's global generator and do not, docs/benchmarks.md 4.2)
  */
 public record Interval(double point, double lower, double upper, double confidence, int reps, long seed) {
 

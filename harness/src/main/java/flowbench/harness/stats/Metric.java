@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Aggregate metrics over {@code task -> runs}, defined as rliable implements them (benchmarks.md 4.1;
+ * Aggregate metrics over {@code task -> runs}, defined as rliable implements them (docs/benchmarks.md 4.1;
  * {@code rliable.metrics.aggregate_*}). rliable takes a {@code [runs, tasks]} array, so every task has the same number
  * of runs there; with unequal run counts here IQM and the optimality gap weight every run equally (they flatten, as
  * rliable does) while mean and median weight every task equally (they average per-task means first).

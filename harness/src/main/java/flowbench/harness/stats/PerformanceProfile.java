@@ -3,7 +3,7 @@ package flowbench.harness.stats;
 import java.util.Map;
 
 /**
- * Performance profiles (score distributions), rliable's default kind (benchmarks.md 4.1): for each threshold tau the
+ * Performance profiles (score distributions), rliable's default kind (docs/benchmarks.md 4.1): for each threshold tau the
  * fraction of all runs over all tasks whose score is strictly above tau ({@code rliable.metrics.run_score_deviation},
  * {@code np.mean(scores > tau)} over the flattened array). With unequal run counts every run weighs the same.
  */

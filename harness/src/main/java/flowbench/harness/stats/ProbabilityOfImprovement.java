@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Probability of improvement P(X > Y) (benchmarks.md 4.1; {@code rliable.metrics.probability_of_improvement}): per
+ * Probability of improvement P(X > Y) (docs/benchmarks.md 4.1; {@code rliable.metrics.probability_of_improvement}): per
  * task the Mann-Whitney U statistic of X's runs against Y's (one-sided "greater": pairs with x > y count 1, ties 1/2)
  * divided by {@code n_x n_y}, then averaged over tasks. Identical arrays give 0.5; P(X > Y) + P(Y > X) = 1.
  *

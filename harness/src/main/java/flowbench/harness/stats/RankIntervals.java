@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * MTEB-style rank intervals (benchmarks.md 6.1, 8.3): a paired bootstrap over tasks. Each replication draws as many
+ * MTEB-style rank intervals (docs/benchmarks.md 6.1, 8.3): a paired bootstrap over tasks. Each replication draws as many
  * tasks as there are, with replacement, the same draw for every method (paired); methods are ranked by their mean
  * score over the drawn tasks (a task's score is its run mean; 1 = best; equal means share the average of their ranks).
  * A method's interval is the percentile range of its ranks, rounded outward to whole ranks.

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * rliable's stratified bootstrap with percentile intervals (benchmarks.md 4.1, 4.2): every replication resamples the
+ * rliable's stratified bootstrap with percentile intervals (docs/benchmarks.md 4.1, 4.2): every replication resamples the
  * runs of each task with replacement, independently per task, tasks fixed (the strata); the statistic is computed on
  * each resample and the interval ends are its (1-c)/2 and 1-(1-c)/2 percentiles.
  *

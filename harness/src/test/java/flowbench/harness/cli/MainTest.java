@@ -57,7 +57,7 @@ class MainTest {
                 "--out", "--[no-]resume", "--force", "--dry-run")) {
             assertTrue(help.contains(opt), "help mentions " + opt + "\n" + help);
         }
-        assertTrue(help.contains("(default: 1000000)") && help.contains("(default: 50)") && help.contains("(default: paper)"), help);
+        assertTrue(help.contains("(default: 1000000)") && help.contains("(default: 50)") && help.contains("Default: cpu"), help);
         assertTrue(help.contains("(default: true)"), help);
     }
 
@@ -79,6 +79,13 @@ class MainTest {
         r = run("runn");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("Did you mean: flowbench run"), r.err);
+        // a --set key the algorithm does not have: a usage error that lists the valid keys, dry run or not
+        for (String dry : List.of("--dry-run", "--force")) {
+            r = run("run", "-a", "fake-bc", "-t", FakeTask.GC, "--set", "lrr=0.1", "--out", tmp.toString(), dry);
+            assertEquals(2, r.code, r.err);
+            assertTrue(r.err.contains("unknown config key 'lrr'") && r.err.contains("did you mean lr?")
+                    && r.err.contains("valid keys: lr, batch, tag, layers, noise.scale"), r.err);
+        }
     }
 
     @Test
@@ -87,9 +94,6 @@ class MainTest {
         assertEquals(1, r.code);
         assertTrue(r.err.startsWith("error: unknown task 'fake-pont-v0'; did you mean fake-point-v0?"), r.err);
         assertFalse(r.err.contains("\tat "), "no stack trace without FLOWBENCH_DEBUG");
-        r = run("run", "-a", "fake-bc", "-t", FakeTask.GC, "--set", "lrr=0.1", "--dry-run");
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("unknown config key 'lrr'"), r.err);
         r = run("run", "-a", "fake-bc", "-t", FakeTask.GC, "--episodes", "0", "--dry-run");
         assertEquals(1, r.code);
         assertTrue(r.err.contains("protocol field 'episodesPerTask' is 0; expected a number >= 1"), r.err);

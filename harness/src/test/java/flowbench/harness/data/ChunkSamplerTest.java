@@ -39,7 +39,7 @@ class ChunkSamplerTest {
         return new Dataset(n, 2, 2, obs, act, next, rew, mask, term, valid, Map.of(), Map.of(), DatasetMode.REGULAR, null, null);
     }
 
-    /** Straight transcription of qam.md section 0.1 for one start index (float64 like the Python reference). */
+    /** Straight transcription of docs/qam.md section 0.1 for one start index (float64 like the Python reference). */
     static final class Ref {
         double[] rewards, masks, valid, terminals;
         double[][] next, actions;

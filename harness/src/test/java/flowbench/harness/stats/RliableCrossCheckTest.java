@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Cross-checks the statistics against Python: (1) a small NumPy re-implementation written from the definitions in
- * benchmarks.md 4.1 (any python3 with numpy: {@code FLOWBENCH_PYTHON}, else {@code python3}, {@code /usr/bin/python3});
+ * docs/benchmarks.md 4.1 (any python3 with numpy: {@code FLOWBENCH_PYTHON}, else {@code python3}, {@code /usr/bin/python3});
  * (2) the real {@code rliable} package, point estimates and bootstrap intervals, when an interpreter that imports it is
  * found ({@code FLOWBENCH_RLIABLE_PYTHON}, else the same candidates). Each part is skipped when its Python is missing.
  *

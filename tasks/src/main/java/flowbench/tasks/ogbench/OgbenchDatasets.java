@@ -17,7 +17,7 @@ import java.util.Optional;
  * The files live in {@code <data>/ogbench/} (see {@code Runner.datasetFile}). This provider registers datasets only;
  * the {@code ogbench:} tasks that train on them are registered by the bridge's task provider.
  *
- * <p>Default sizes are OGBench's ({@code data_gen_scripts/commands.sh}; benchmarks.md section 1.3): navigate 1000 x 1000
+ * <p>Default sizes are OGBench's ({@code data_gen_scripts/commands.sh}; docs/benchmarks.md section 1.3): navigate 1000 x 1000
  * (giant 500 x 2000), stitch 5000 x 200, play 1000 x 1000. The table must equal the bridge's
  * ({@code python -m flowbench_ogbench.generate --list}); a test checks that.
  */

@@ -75,7 +75,12 @@ public final class OgbenchEnvironment implements Environment {
     public StepResult step(float[] actions) {
         if (bridge == null || n == 0) throw new IllegalStateException(task.name() + ": step before reset");
         OgbenchBridgeClient.StepReply r = bridge.step(actions, n);
-        return new StepResult(r.observations(), r.rewards(), r.terminated(), r.truncated(), r.success());
+        float[] rewards = r.rewards();
+        if (task.sparse()) {
+            rewards = rewards.clone();
+            for (int i = 0; i < rewards.length; i++) rewards[i] = task.reward(rewards[i]);
+        }
+        return new StepResult(r.observations(), rewards, r.terminated(), r.truncated(), r.success());
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code ogbench.relabel_utils.relabel_dataset} on them, exactly as {@code make_env_and_datasets} does for a
  * {@code -singletask-} name: reward = (subgoals met) - (number of subgoals), or success - 1 for the mazes; success
  * where every subgoal is met (masks = 1 - success). Rows hold the state before their action, which matches the
- * single-task env's 'pre' success timing.
+ * single-task env's 'pre' success timing. Sparse names then map each reward r to −[r ≠ 0].
  */
 public final class OgbenchRelabeler implements Relabeler {
     private final OgbenchTask task;
@@ -50,6 +50,9 @@ public final class OgbenchRelabeler implements Relabeler {
         }
         try (OgbenchBridgeClient b = OgbenchBridgeClient.start(task.expected(), 1)) {
             b.relabel(qpos, nq, buttons, nb, rows, rewards, success);
+        }
+        if (task.sparse()) {
+            for (int i = 0; i < rows; i++) rewards[i] = task.reward(rewards[i]);
         }
     }
 

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Registers OGBench's own environments, served through the Python bridge: per dataset of {@link OgbenchDataset#ALL}
- * the goal-conditioned task, single-task tasks 1..5 and the bare {@code -singletask-v0} name, all prefixed
+ * the goal-conditioned task, single-task tasks 1..5 and the bare {@code -singletask-v0} name, each single-task name
+ * also with the sparse reward ({@code -sparse-v0}, see {@link OgbenchTask}), all prefixed
  * {@code ogbench:}. Listing them needs no Python (dims come from the table; the bridge re-checks them at run time).
  * Only names with the prefix are served here, and only this provider serves such names.
  */
@@ -24,8 +25,10 @@ public final class OgbenchTaskProvider implements TaskProvider {
         for (OgbenchDataset d : OgbenchDataset.ALL) {
             List<OgbenchTask> family = new ArrayList<>();
             family.add(OgbenchTask.goalConditioned(d));
-            family.add(OgbenchTask.defaultSingleTask(d));
-            for (int k = 1; k <= d.numTasks(); k++) family.add(OgbenchTask.singleTask(d, k));
+            for (boolean sparse : new boolean[] {false, true}) {
+                family.add(OgbenchTask.defaultSingleTask(d, sparse));
+                for (int k = 1; k <= d.numTasks(); k++) family.add(OgbenchTask.singleTask(d, k, sparse));
+            }
             for (OgbenchTask t : family) {
                 if (tasks.put(t.name(), t) != null) throw new IllegalStateException("duplicate OGBench task " + t.name());
             }

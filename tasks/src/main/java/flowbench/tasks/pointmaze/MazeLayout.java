@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Geometry of one OGBench maze (benchmarks.md section 1.7): a grid of 4 x 4 wall blocks ({@code #}) and free cells
+ * Geometry of one OGBench maze (docs/benchmarks.md section 1.7): a grid of 4 x 4 wall blocks ({@code #}) and free cells
  * ({@code .}), the five evaluation tasks and, for the teleport maze, its portals.
  *
  * <p>Cell (i, j) is centred at x = 4j - 4, y = 4i - 4 (OGBench's {@code ij_to_xy} with maze_unit 4 and offsets 4), so a

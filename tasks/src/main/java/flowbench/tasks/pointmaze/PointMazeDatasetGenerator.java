@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * OGBench's point maze datasets ({@code data_gen_scripts/generate_locomaze.py}, benchmarks.md sections 1.3, 1.4, 1.7)
+ * OGBench's point maze datasets ({@code data_gen_scripts/generate_locomaze.py}, docs/benchmarks.md sections 1.3, 1.4, 1.7)
  * in the raw schema: {@code observations} (N, 2) float32, {@code actions} (N, 2) float32, {@code terminals} (N,) bool,
  * {@code qpos} (N, 2) float32, {@code qvel} (N, 2) float32, with N = episodes x (steps + 1).
  *

@@ -11,7 +11,7 @@ import flowbench.harness.rng.Seeds;
 /**
  * Batched PointMaze: observation (x, y), action in [-1, 1]^2, {@link PointMazePhysics} dynamics, time limit 1000.
  *
- * <p>Reset of evaluation task k (benchmarks.md sections 1.5-1.7):
+ * <p>Reset of evaluation task k (docs/benchmarks.md sections 1.5-1.7):
  * <ul>
  *   <li>start = start cell centre + U(-1, 1) per axis in both modes (OGBench jitters the start in goal-conditioned
  *       and single-task mode alike; only the goal noise is switched off for single-task);</li>

@@ -4,7 +4,7 @@ import flowbench.harness.agent.Policy;
 import flowbench.harness.rng.Rng;
 
 /**
- * The noiseless BFS oracle of OGBench's point maze data (benchmarks.md section 1.3), usable as a {@link Policy}.
+ * The noiseless BFS oracle of OGBench's point maze data (docs/benchmarks.md section 1.3), usable as a {@link Policy}.
  *
  * <p>Each step: run BFS over the grid from the goal cell, pick the neighbouring free cell with the smallest distance
  * (neighbours tried in OGBench's order up, left, down, right in (i, j); ties keep the first) and head for its centre

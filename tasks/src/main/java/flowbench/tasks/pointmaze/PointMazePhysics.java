@@ -3,7 +3,7 @@ package flowbench.tasks.pointmaze;
 import flowbench.harness.rng.Rng;
 
 /**
- * The point mass of OGBench's PointMaze, without MuJoCo (benchmarks.md section 1.7).
+ * The point mass of OGBench's PointMaze, without MuJoCo (docs/benchmarks.md section 1.7).
  *
  * <p>One step: the action is clipped to [-1, 1]^2, the position moves by 0.2 a, and contacts of the radius-0.7 disc
  * with the wall blocks are resolved. MuJoCo does the last part with 5 soft-contact substeps; here the disc is pushed

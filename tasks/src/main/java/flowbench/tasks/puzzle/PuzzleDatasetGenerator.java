@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 
 /**
- * OGBench-style puzzle datasets (benchmarks.md sections 1.3, 1.4, 1.8) in the raw schema: {@code observations}
+ * OGBench-style puzzle datasets (docs/benchmarks.md sections 1.3, 1.4, 1.8) in the raw schema: {@code observations}
  * (N, 3 + RC) float32, {@code actions} (N, 3) float32, {@code terminals} (N,) bool, {@code qpos} (N, 3) float32 (tip
  * position in metres before the step), {@code qvel} (N, 3) float32 (tip velocity before the step: last displacement /
  * 0.05 s, 0 on each episode's first row), {@code button_states} (N, RC) int64 (board before the step, 0 red / 1 blue),

@@ -4,13 +4,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The four OGBench puzzle sizes (benchmarks.md sections 1.2, 1.6, 1.8): rows x columns of buttons, time limit, the
+ * The four OGBench puzzle sizes (docs/benchmarks.md sections 1.2, 1.6, 1.8): rows x columns of buttons, time limit, the
  * default single-task task and the five evaluation tasks.
  *
  * <p>Boards are bit masks, bit {@code k = i * C + j} for button (row i, column j), written here as rows of 0/1
  * separated by '/' (0 = red, 1 = blue). The evaluation tasks are OGBench's own (start board, goal board) pairs, copied
  * from {@code PuzzleEnv.set_tasks} in {@code ogbench/manipspace/envs/puzzle_env.py} (public source, snapshot
- * zhouzypaul/ogbench@ba4e99b, a fork of seohongpark/ogbench); 3x3 task4 is the pair benchmarks.md quotes (checkerboard
+ * zhouzypaul/ogbench@ba4e99b, a fork of seohongpark/ogbench); 3x3 task4 is the pair docs/benchmarks.md quotes (checkerboard
  * 010/101/010 to all blue). Every goal is reachable from its start ({@link LightsOut#solvable}, checked in the tests);
  * the fewest presses each task needs are listed in tasks/README.md.
  */

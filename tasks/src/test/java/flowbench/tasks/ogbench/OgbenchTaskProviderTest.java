@@ -31,7 +31,7 @@ class OgbenchTaskProviderTest {
     @Test
     void servesEveryRequiredEnvInBothModes() {
         List<String> names = provider.taskNames();
-        assertEquals(OgbenchDataset.ALL.size() * 7, names.size());
+        assertEquals(OgbenchDataset.ALL.size() * 13, names.size(), "goal-conditioned + 6 single-task names, dense and sparse");
         for (String maze : List.of("medium", "large", "giant", "teleport")) {
             for (String kind : List.of("navigate", "stitch")) {
                 assertTrue(names.contains("ogbench:pointmaze-" + maze + "-" + kind + "-v0"));
@@ -42,7 +42,28 @@ class OgbenchTaskProviderTest {
             assertTrue(names.contains("ogbench:" + d + "-v0"), d);
             assertTrue(names.contains("ogbench:" + d + "-singletask-v0"), d);
             for (int k = 1; k <= 5; k++) assertTrue(names.contains("ogbench:" + d + "-singletask-task" + k + "-v0"), d);
+            assertTrue(names.contains("ogbench:" + d + "-singletask-task3-sparse-v0"), d);
+            assertTrue(names.contains("ogbench:" + d + "-singletask-sparse-v0"), d);
         }
+    }
+
+    /** QAM's sparse transform r ← −[r ≠ 0] on the same OGBench env and data: named, recorded, applied. */
+    @Test
+    void sparseSingleTaskNamesServeTheSameEnvWithTheSparseReward() {
+        OgbenchTask sp = (OgbenchTask) provider.task("ogbench:puzzle-3x3-play-singletask-task2-sparse-v0").orElseThrow();
+        assertTrue(sp.sparse());
+        assertEquals("puzzle-3x3-play-singletask-task2-v0", sp.envName(), "the bridge serves OGBench's own env");
+        assertEquals("ogbench:puzzle-3x3-play-v0", sp.datasetName(), "the same dataset as the dense name");
+        assertEquals(sp.envName(), sp.expected().envName());
+        assertTrue(sp.rewardMode().contains("sparse: -[r != 0]"), sp.rewardMode());
+        assertEquals(-1f, sp.reward(-3f));
+        assertEquals(0f, sp.reward(0f));
+        assertEquals(-1f, sp.reward(-1f));
+        OgbenchTask dense = (OgbenchTask) provider.task("ogbench:puzzle-3x3-play-singletask-task2-v0").orElseThrow();
+        assertFalse(dense.sparse());
+        assertEquals(-3f, dense.reward(-3f));
+        assertEquals(List.of(4), provider.task("ogbench:puzzle-4x4-play-singletask-sparse-v0").orElseThrow().evaluationTaskIds());
+        assertTrue(provider.task("ogbench:puzzle-3x3-play-sparse-v0").isEmpty(), "goal-conditioned names have no sparse variant");
     }
 
     @Test

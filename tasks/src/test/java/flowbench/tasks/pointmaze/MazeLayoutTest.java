@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.*;
 
 class MazeLayoutTest {
-    /** The grids of benchmarks.md section 1.7, copied from the spec. */
+    /** The grids of docs/benchmarks.md section 1.7, copied from the spec. */
     private static final String MEDIUM = String.join("\n", "########", "#..##..#", "#..#...#", "##...###", "#..#...#",
             "#.#..#.#", "#...#..#", "########") + "\n";
     private static final String LARGE = String.join("\n", "############", "#....#.....#", "#.##.#.#.#.#",

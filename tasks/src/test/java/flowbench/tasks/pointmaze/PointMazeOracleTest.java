@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The noiseless BFS oracle must solve the evaluation tasks (benchmarks.md: >= 95% within 1000 steps). */
+/** The noiseless BFS oracle must solve the evaluation tasks (docs/benchmarks.md: >= 95% within 1000 steps). */
 class PointMazeOracleTest {
     /** Success rate of the oracle on one evaluation task over {@code n} seeded episodes. */
     static double successRate(MazeLayout m, TaskMode mode, int taskId, boolean avoidPortals, int n) {
