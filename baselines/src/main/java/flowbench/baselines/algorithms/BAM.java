@@ -22,6 +22,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * BAM, "basic adjoint matching" (docs/qam.md section 2.3, reference {@code agents/bam.py}): QAM's stochastic-optimal-control
@@ -58,7 +59,7 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
      * @param invTemp      λ
      * @param goals        hindsight goal sampling (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          double clipGradNorm, int numQs, double rho, double discount, double tau, int flowSteps,
                          int horizon, double invTemp, GoalSampling goals) {
         public Config {
@@ -79,22 +80,13 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
             check.set("goals", goals);
         }
 
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
-        }
-
         /**
          * Reference values (docs/qam.md §4, §6): 4×512, B 256, lr 3e-4, clip 1.0, K 10, ρ 0.5, γ 0.99, τ 0.005, N 10, H 1,
-         * λ = 30 (antmaze-large column, the maze domain closest to PointMaze).
+         * λ = 30 (antmaze-large column: the fallback where a task follows no column; docs/domains.md has the
+         * per-domain values).
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     1.0, 10, 0.5, 0.99, 0.005, 10, 1, 30, GoalSampling.defaults());
         }
 
@@ -103,7 +95,7 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
          * forwards and ~2N backwards (BPTT through v_θ and v_β) plus the critic.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 1.0, 4, 0.5, 0.99,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.GELU, 64, 3e-4, 1.0, 4, 0.5, 0.99,
                     0.005, 10, 1, 30, GoalSampling.defaults());
         }
 
@@ -119,23 +111,9 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public BAM() {
@@ -172,10 +150,10 @@ public final class BAM extends BaselineAlgorithm<BAM.Config> {
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
-            this.slow = flowActor("actor_slow", cfg.actorHidden(), cfg.activation());
+            this.slow = flowActor("actor_slow", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             this.slowTarget = slow.copy();
             modules.keep("target_actor_slow", slowTarget.network());
-            this.fast = flowActor("actor_fast", cfg.actorHidden(), cfg.activation());
+            this.fast = flowActor("actor_fast", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()).withClipGlobalNorm(cfg.clipGradNorm()));
             this.bc = new FlowMatching(slow, batch);
             this.bcTape = slow.network().newTape(batch);

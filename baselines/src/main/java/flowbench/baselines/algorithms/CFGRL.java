@@ -67,7 +67,7 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
      * @param weights            guidance weights w, one policy each
      * @param goals              hindsight goal sampling (discount replaced by {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize,
                          double actorLearningRate, double criticLearningRate, double valueLearningRate, int flowSteps,
                          int horizon, double discount, int numQs, double expectile, double targetTau,
                          double unconditionalWeight, QGF.MaskSource maskSource, List<Double> weights, GoalSampling goals) {
@@ -90,22 +90,12 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
             check.set("goals", goals);
         }
 
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
-        }
-
         /**
          * QGF launch-script settings (docs/qgf.md §3.4, shared by its train-time baselines): 4×1024, batch 1024, γ 0.999,
          * H 5, N 10, lr 3e-4, 2 Q heads, τ_e 0.9, τ 0.005; the paper's w sweep {1, 2, 3, 5, 10, 15}.
          */
         public static Config paper() {
-            return new Config(new int[] {1024, 1024, 1024, 1024}, new int[] {1024, 1024, 1024, 1024}, Activation.GELU,
+            return new Config(List.of(1024, 1024, 1024, 1024), List.of(1024, 1024, 1024, 1024), Activation.GELU,
                     1024, 3e-4, 3e-4, 3e-4, 10, 5, 0.999, 2, 0.9, 0.005, 0.1, QGF.MaskSource.TERMINALS,
                     List.of(1.0, 2.0, 3.0, 5.0, 10.0, 15.0), GoalSampling.defaults());
         }
@@ -116,7 +106,7 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
          * flow passes (two branches) plus the IQL critic.
          */
         public static Config cpu() {
-            return new Config(new int[] {256, 256, 256}, new int[] {256, 256, 256}, Activation.GELU, 256, 3e-4, 3e-4,
+            return new Config(List.of(256, 256, 256), List.of(256, 256, 256), Activation.GELU, 256, 3e-4, 3e-4,
                     3e-4, 10, 5, 0.99, 2, 0.9, 0.005, 0.1, QGF.MaskSource.TERMINALS, List.of(1.0, 3.0, 10.0),
                     GoalSampling.defaults());
         }
@@ -128,24 +118,10 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
         }
 
         IqlCritic.Config criticConfig() {
-            return new IqlCritic.Config(criticHidden, activation, LayerNormPlacement.BEFORE_ACTIVATION, numQs, expectile,
+            return new IqlCritic.Config(ConfigChecks.ints(criticHidden), activation, LayerNormPlacement.BEFORE_ACTIVATION, numQs, expectile,
                     discount, horizon, targetTau, criticLearningRate, valueLearningRate);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public CFGRL() {
@@ -175,7 +151,7 @@ public final class CFGRL extends BaselineAlgorithm<CFGRL.Config> {
         CfgrlLearner(Config cfg, AgentContext ctx) {
             super("cfgrl", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
-            MlpConfig actor = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(),
+            MlpConfig actor = new MlpConfig(1, ConfigChecks.ints(cfg.actorHidden()), 1, cfg.activation(),
                     LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST, false, WeightInit.LECUN_NORMAL);
             // conditioning [c, o]: the optimality flag is the last conditioning column
             this.field = new VelocityField(condDim + 1, chunkDim, TimeEmbedding.SINUSOIDAL16, actor, initRng("velocity"));

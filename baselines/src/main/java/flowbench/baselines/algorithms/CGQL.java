@@ -21,6 +21,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * The CGQL family (docs/qam.md section 2.8, reference {@code agents/cgql.py}): classifier(Q)-guided flow sampling.
@@ -80,7 +81,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
      * @param targetGuidance sample with the target actor (true, reference) or the online actor
      * @param goals          hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon, Mode mode,
                          double invTemp, double guidanceCoef, double noisyCoef, double isdClip, boolean guidanceXTerm,
                          boolean targetGuidance, GoalSampling goals) {
@@ -105,23 +106,13 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
             check.set("goals", goals);
         }
 
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
-        }
-
         /**
          * Reference values (docs/qam.md §4, §6): 4×512 actor and critic, B 256, lr 3e-4, K 10, ρ 0.5, γ 0.99, τ 0.005,
          * N 10, β 10, isd_clip 5, every quirk kept; per-mode guidance_coef / noisy_coef from the antmaze-large column
-         * (closest to PointMaze): simple 0.1; mse 0.1 / 0.1; linex 0.1 / 0.001; H = 1 (maze domains).
+         * (fallback; docs/domains.md): simple 0.1; mse 0.1 / 0.1; linex 0.1 / 0.001; H = 1 (maze domains).
          */
         public static Config paper(Mode m) {
-            return base(m, new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, 256, 10);
+            return base(m, List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), 256, 10);
         }
 
         /**
@@ -130,10 +121,10 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
          * N−1 critic VJPs), the TD loss, BC and (mse/linex) one more critic pass; 2×128 keeps that within a few ms.
          */
         public static Config cpu(Mode m) {
-            return base(m, new int[] {128, 128}, new int[] {128, 128}, 64, 4);
+            return base(m, List.of(128, 128), List.of(128, 128), 64, 4);
         }
 
-        private static Config base(Mode m, int[] actor, int[] critic, int batch, int qs) {
+        private static Config base(Mode m, List<Integer> actor, List<Integer> critic, int batch, int qs) {
             double noisy = switch (m) {
                 case SIMPLE -> 0;
                 case MSE -> 0.1;
@@ -160,23 +151,9 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     private final Mode mode;
@@ -221,7 +198,7 @@ public final class CGQL extends BaselineAlgorithm<CGQL.Config> {
             this.cfg = cfg;
             // the critic's "action" is [a, t]: exactly the reference input order [s, a, t]
             this.critic = tdCritic(cfg.criticConfig(), chunkDim + 1);
-            this.actor = flowActor("actor", cfg.actorHidden(), cfg.activation());
+            this.actor = flowActor("actor", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             this.actorTarget = actor.copy();
             modules.keep("target_actor", actorTarget.network());
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()));

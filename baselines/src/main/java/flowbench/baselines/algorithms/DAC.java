@@ -1,6 +1,5 @@
 package flowbench.baselines.algorithms;
 
-import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.DomainTable;
 import flowbench.baselines.flow.DdpmSampler;
 import flowbench.baselines.nn.Activation;
@@ -10,6 +9,7 @@ import flowbench.harness.agent.Learner;
 import flowbench.harness.data.GoalSampling;
 import flowbench.harness.domain.DomainSetting;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -50,7 +50,7 @@ public final class DAC implements Algorithm<DAC.Config> {
      *                            gradients are the same
      * @param goals               hindsight goal sampling (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation actorActivation, Activation criticActivation,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation actorActivation, Activation criticActivation,
                          int batchSize, double learningRate, double clipGradNorm, int numQs, double rho, double discount,
                          double tau, int diffusionSteps, int timeDim, int horizon, double alpha,
                          boolean useTargetCriticGrad, DdpmSampler.X0Step x0Step, boolean clipSamplerAfter,
@@ -58,41 +58,31 @@ public final class DAC implements Algorithm<DAC.Config> {
         public Config {
             Dcgql.validate("dac", actorHidden, criticHidden, actorActivation, criticActivation, batchSize, learningRate,
                     clipGradNorm, numQs, rho, discount, tau, diffusionSteps, timeDim, horizon, alpha, x0Step, goals);
-            actorHidden = actorHidden.clone();
-            criticHidden = criticHidden.clone();
-        }
-
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
+            actorHidden = List.copyOf(actorHidden);
+            criticHidden = List.copyOf(criticHidden);
         }
 
         /**
          * Reference values (docs/qam.md §4, §6, dcgql.py get_config): 4×512 mish noise network and 4×512 GELU critic, B 256,
          * lr 3e-4, clip 1.0, K 10, ρ 0.5, γ 0.99, τ 0.005, T 10, 64 time features, H 1 (maze domains); α = 0.3 from the
-         * antmaze-large column (the maze domain closest to PointMaze); sampler clips x̂0 before the posterior mean.
+         * antmaze-large column (fallback; docs/domains.md); sampler clips x̂0 before the posterior mean.
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.MISH,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.MISH,
                     Activation.GELU, 256, 3e-4, 1.0, 10, 0.5, 0.99, 0.005, 10, 64, 1, 0.3, true,
                     DdpmSampler.X0Step.CLIPPED_POSTERIOR, false, true, GoalSampling.defaults());
         }
 
         /** The same sizing as {@link QSM.Config#cpu()} (2×128, K = 4, B = 64, T = 10 kept). */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.MISH, Activation.GELU, 64, 3e-4,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.MISH, Activation.GELU, 64, 3e-4,
                     1.0, 4, 0.5, 0.99, 0.005, 10, 64, 1, 0.3, true, DdpmSampler.X0Step.CLIPPED_POSTERIOR, false, true,
                     GoalSampling.defaults());
         }
 
         /** This config with other sizes (tests). */
         public Config withTraining(int[] actor, int[] critic, int qs, int batch, double lr) {
-            return new Config(actor, critic, actorActivation, criticActivation, batch, lr, clipGradNorm, qs, rho,
+            return new Config(Arrays.stream(actor).boxed().toList(), Arrays.stream(critic).boxed().toList(), actorActivation, criticActivation, batch, lr, clipGradNorm, qs, rho,
                     discount, tau, diffusionSteps, timeDim, horizon, alpha, useTargetCriticGrad, x0Step,
                     clipSamplerAfter, validAsPower, goals);
         }
@@ -118,20 +108,7 @@ public final class DAC implements Algorithm<DAC.Config> {
         }
 
         // arrays make the generated equals/hashCode/toString identity-based
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
 
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     @Override

@@ -65,7 +65,7 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
      * @param noiseScale   scale of the latent action ({@code noise_scale})
      * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double noiseScale, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("dsrl");
@@ -78,25 +78,15 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
             check.positive("noiseScale", noiseScale);
             check.discount("discount", discount);
             check.set("goals", goals);
-            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
-        }
-
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
+            TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau); // validates the critic settings
         }
 
         /**
          * Reference defaults (docs/qam.md sections 2.4, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1;
-         * noise_scale = 0.8 from the antmaze-large column (the maze domain closest to PointMaze).
+         * noise_scale = 0.8 from the antmaze-large column (fallback; docs/domains.md).
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 10, 1, 0.8, GoalSampling.defaults());
         }
 
@@ -105,7 +95,7 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
          * samples (TD target, z distillation) and two K-ensembles. Otherwise as {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
                     0.8, GoalSampling.defaults());
         }
 
@@ -114,23 +104,9 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public DSRL() {
@@ -167,14 +143,14 @@ public final class DSRL extends BaselineAlgorithm<DSRL.Config> {
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
-            this.zCritic = modules.train("z_critic", new MlpEnsemble(new MlpConfig(condDim + chunkDim, cfg.criticHidden(), 1,
+            this.zCritic = modules.train("z_critic", new MlpEnsemble(new MlpConfig(condDim + chunkDim, ConfigChecks.ints(cfg.criticHidden()), 1,
                     cfg.activation(), LayerNormPlacement.AFTER_ACTIVATION, false), cfg.numQs(), initRng("z_critic")));
             this.zTape = zCritic.newTape(batch);
             this.zView = new EnsembleCritic(zCritic, condDim, EnsembleCritic.Aggregation.MEAN);
-            this.flow = flowActor("actor_bc_flow", cfg.actorHidden(), cfg.activation());
+            this.flow = flowActor("actor_bc_flow", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             this.targetFlow = flow.copy();
             modules.keep("target_actor_bc_flow", targetFlow.network());
-            this.actor = modules.train("actor_", new TanhNormalPolicy(condDim, chunkDim, cfg.actorHidden(), cfg.activation(),
+            this.actor = modules.train("actor_", new TanhNormalPolicy(condDim, chunkDim, ConfigChecks.ints(cfg.actorHidden()), cfg.activation(),
                     batch, initRng("actor")));
             this.logAlpha = modules.train("log_alpha", new ScalarParameter("log_alpha", 0f)); // LogParam, init α = 1
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()));

@@ -1,5 +1,6 @@
 package flowbench.baselines.algorithms;
 
+import flowbench.baselines.common.ConfigChecks;
 import flowbench.baselines.common.OfflineBatches;
 import flowbench.baselines.flow.DdpmSampler;
 import flowbench.baselines.flow.DiffusionSchedule;
@@ -65,7 +66,7 @@ final class Dcgql {
     }
 
     /** Every setting the learner reads; {@link QSM.Config} and {@link DAC.Config} map onto it. */
-    record Settings(LossType type, int[] actorHidden, int[] criticHidden, Activation actorActivation,
+    record Settings(LossType type, List<Integer> actorHidden, List<Integer> criticHidden, Activation actorActivation,
                     Activation criticActivation, int batchSize, double learningRate, double clipGradNorm, int numQs,
                     double rho, double discount, double tau, int diffusionSteps, int timeDim, int horizon,
                     double invTemp, double alpha, boolean useTargetCriticGrad, DdpmSampler.X0Step x0Step,
@@ -76,17 +77,17 @@ final class Dcgql {
         }
 
         TdCritic.Config criticConfig() {
-            return new TdCritic.Config(criticHidden, criticActivation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
+            return new TdCritic.Config(ConfigChecks.ints(criticHidden), criticActivation, LayerNormPlacement.AFTER_ACTIVATION, numQs, rho, tau);
         }
     }
 
     /** Checks shared by both configs; {@code who} names the algorithm in messages. */
-    static void validate(String who, int[] actorHidden, int[] criticHidden, Activation actorActivation,
+    static void validate(String who, List<Integer> actorHidden, List<Integer> criticHidden, Activation actorActivation,
                          Activation criticActivation, int batchSize, double learningRate, double clipGradNorm, int numQs,
                          double rho, double discount, double tau, int diffusionSteps, int timeDim, int horizon,
                          double alpha, DdpmSampler.X0Step x0Step, GoalSampling goals) {
-        if (actorHidden == null || actorHidden.length == 0) throw new IllegalArgumentException(who + ": actorHidden must list at least one width");
-        if (criticHidden == null || criticHidden.length == 0) throw new IllegalArgumentException(who + ": criticHidden must list at least one width");
+        if (actorHidden == null || actorHidden.isEmpty()) throw new IllegalArgumentException(who + ": actorHidden must list at least one width");
+        if (criticHidden == null || criticHidden.isEmpty()) throw new IllegalArgumentException(who + ": criticHidden must list at least one width");
         for (int w : actorHidden) if (w < 1) throw new IllegalArgumentException(who + ": actorHidden widths must be >= 1, got " + w);
         for (int w : criticHidden) if (w < 1) throw new IllegalArgumentException(who + ": criticHidden widths must be >= 1, got " + w);
         if (actorActivation == null) throw new IllegalArgumentException(who + ": actorActivation must be set (MISH in the reference)");
@@ -198,7 +199,7 @@ final class Dcgql {
             this.discountH = Math.pow(s.discount(), s.horizon());
             long seed = ctx.seed();
             this.critic = new TdCritic(condDim, chunkDim, s.criticConfig(), batch, Seeds.rng(seed, "init", "critic"));
-            this.actor = new NoiseNetwork(condDim, chunkDim, s.diffusionSteps(), s.timeDim(), s.actorHidden(),
+            this.actor = new NoiseNetwork(condDim, chunkDim, s.diffusionSteps(), s.timeDim(), ConfigChecks.ints(s.actorHidden()),
                     s.actorActivation(), LayerNormPlacement.NONE, Seeds.rng(seed, "init", "actor"));
             this.schedule = DiffusionSchedule.vp(s.diffusionSteps());
             this.sampler = new DdpmSampler(schedule, s.x0Step(), s.clipSamplerAfter());

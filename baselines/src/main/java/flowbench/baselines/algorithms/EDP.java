@@ -25,6 +25,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * EDP (Kang et al. 2023), flow version, as the QGF repository trains it (docs/qgf.md section 6.2): a BC flow whose training
@@ -61,7 +62,7 @@ public final class EDP extends BaselineAlgorithm<EDP.Config> {
      * @param maskSource         TERMINALS (QGF loader QUIRK, default) or DATASET
      * @param goals              hindsight goal sampling (discount replaced by {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize,
                          double actorLearningRate, double criticLearningRate, double valueLearningRate, int flowSteps,
                          int horizon, double discount, int numQs, double expectile, double targetTau, double bcCoef,
                          QGF.MaskSource maskSource, GoalSampling goals) {
@@ -82,29 +83,19 @@ public final class EDP extends BaselineAlgorithm<EDP.Config> {
             check.set("goals", goals);
         }
 
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
-        }
-
         /**
          * QGF launch-script settings (docs/qgf.md §3.4): 4×1024, batch 1024, γ 0.999, H 5, N 10, lr 3e-4, 2 Q heads, τ_e 0.9,
          * τ 0.005; λ = 100 (the cube-triple value of the EDP sweep 100 / 300 / 300 / 30; PointMaze is not in it).
          */
         public static Config paper() {
-            return new Config(new int[] {1024, 1024, 1024, 1024}, new int[] {1024, 1024, 1024, 1024}, Activation.GELU,
+            return new Config(List.of(1024, 1024, 1024, 1024), List.of(1024, 1024, 1024, 1024), Activation.GELU,
                     1024, 3e-4, 3e-4, 3e-4, 10, 5, 0.999, 2, 0.9, 0.005, 100, QGF.MaskSource.TERMINALS,
                     GoalSampling.defaults());
         }
 
         /** QGF's cpu sizing (3×256, batch 256, γ 0.99, H 5); λ = 100 as {@link #paper}. One flow pass plus one VJP. */
         public static Config cpu() {
-            return new Config(new int[] {256, 256, 256}, new int[] {256, 256, 256}, Activation.GELU, 256, 3e-4, 3e-4,
+            return new Config(List.of(256, 256, 256), List.of(256, 256, 256), Activation.GELU, 256, 3e-4, 3e-4,
                     3e-4, 10, 5, 0.99, 2, 0.9, 0.005, 100, QGF.MaskSource.TERMINALS, GoalSampling.defaults());
         }
 
@@ -115,24 +106,10 @@ public final class EDP extends BaselineAlgorithm<EDP.Config> {
         }
 
         IqlCritic.Config criticConfig() {
-            return new IqlCritic.Config(criticHidden, activation, LayerNormPlacement.BEFORE_ACTIVATION, numQs, expectile,
+            return new IqlCritic.Config(ConfigChecks.ints(criticHidden), activation, LayerNormPlacement.BEFORE_ACTIVATION, numQs, expectile,
                     discount, horizon, targetTau, criticLearningRate, valueLearningRate);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public EDP() {
@@ -161,7 +138,7 @@ public final class EDP extends BaselineAlgorithm<EDP.Config> {
         EdpLearner(Config cfg, AgentContext ctx) {
             super("edp", ctx, cfg.batchSize(), cfg.horizon(), cfg.discount(), cfg.goals());
             this.cfg = cfg;
-            MlpConfig actor = new MlpConfig(1, cfg.actorHidden(), 1, cfg.activation(),
+            MlpConfig actor = new MlpConfig(1, ConfigChecks.ints(cfg.actorHidden()), 1, cfg.activation(),
                     LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST, false, WeightInit.LECUN_NORMAL);
             this.field = new VelocityField(condDim, chunkDim, TimeEmbedding.SINUSOIDAL16, actor, initRng("velocity"));
             modules.train("velocity", field.network());

@@ -24,6 +24,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * FAWAC, advantage-weighted flow matching (docs/qam.md section 2.7).
@@ -56,7 +57,7 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
      * @param maxWeight    cap of the advantage weights (100)
      * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double invTemp, double maxWeight, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("fawac");
@@ -70,26 +71,16 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
             check.positive("maxWeight", maxWeight);
             check.discount("discount", discount);
             check.set("goals", goals);
-            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
-        }
-
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
+            TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau); // validates the critic settings
         }
 
         /**
          * Reference defaults (docs/qam.md sections 2.7, 4, 6): 4×512 nets (V too), B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1,
-         * weight cap 100; β = 6.4 from the antmaze-large column (the maze domain closest to PointMaze; the agent's own
+         * weight cap 100; β = 6.4 from the antmaze-large column (the fallback where a task follows no column; the agent's own
          * default is 10).
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 10, 1, 6.4, 100, GoalSampling.defaults());
         }
 
@@ -98,7 +89,7 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
          * sample for the TD target. Otherwise as {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
                     6.4, 100, GoalSampling.defaults());
         }
 
@@ -107,23 +98,9 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public FAWAC() {
@@ -156,9 +133,9 @@ public final class FAWAC extends BaselineAlgorithm<FAWAC.Config> {
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
-            this.value = modules.train("value", new Mlp(new MlpConfig(condDim, cfg.criticHidden(), 1, cfg.activation(),
+            this.value = modules.train("value", new Mlp(new MlpConfig(condDim, ConfigChecks.ints(cfg.criticHidden()), 1, cfg.activation(),
                     LayerNormPlacement.AFTER_ACTIVATION, false), initRng("value")));
-            this.flow = flowActor("actor", cfg.actorHidden(), cfg.activation());
+            this.flow = flowActor("actor", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(flow, batch);
             this.flowTape = flow.network().newTape(batch);

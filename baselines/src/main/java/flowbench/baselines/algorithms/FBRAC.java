@@ -23,6 +23,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * FBRAC, flow behaviour-regularised actor-critic (docs/qam.md section 2.2): one flow actor trained with
@@ -47,7 +48,7 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
      * @param alpha        α: the Q term is weighted 1/α ({@code alpha})
      * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double alpha, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("fbrac");
@@ -60,25 +61,15 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
             check.positive("alpha", alpha);
             check.discount("discount", discount);
             check.set("goals", goals);
-            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
-        }
-
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
+            TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau); // validates the critic settings
         }
 
         /**
          * Reference defaults (docs/qam.md sections 2.2, 4, 6): 4×512 nets, B 256, K 10, ρ 0.5, τ 0.005, N 10, H 1; α = 0.1
-         * from the antmaze-large column (the maze domain closest to PointMaze).
+         * from the antmaze-large column (fallback; docs/domains.md).
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 10, 1, 0.1, GoalSampling.defaults());
         }
 
@@ -88,7 +79,7 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
          * {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
                     0.1, GoalSampling.defaults());
         }
 
@@ -97,23 +88,9 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public FBRAC() {
@@ -143,7 +120,7 @@ public final class FBRAC extends BaselineAlgorithm<FBRAC.Config> {
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
-            this.flow = flowActor("actor_flow", cfg.actorHidden(), cfg.activation());
+            this.flow = flowActor("actor_flow", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(flow, batch);
             this.ode = new EulerBackprop(flow, cfg.flowSteps(), batch);

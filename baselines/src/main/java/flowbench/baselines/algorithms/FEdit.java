@@ -25,6 +25,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * FEdit (docs/qam.md section 2.5, reference {@code agents/fedit.py}): flow BC plus an EXPO-style edit policy.
@@ -58,7 +59,7 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
      * @param editTargetEntropyMultiplier target entropy = −multiplier·D
      * @param goals         hindsight goal sampling (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon,
                          double editScale, double editTargetEntropyMultiplier, GoalSampling goals) {
         public Config {
@@ -81,23 +82,13 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
             check.set("goals", goals);
         }
 
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
-        }
-
         /**
          * Reference values (docs/qam.md §4, §6): 4×512 actor/edit trunk and critic, B 256, lr 3e-4, K 10, ρ 0.5, γ 0.99,
-         * τ 0.005, N 10, H 1, target-entropy multiplier 0.5, edit_scale 0.2 (antmaze-large column, the maze domain
-         * closest to PointMaze).
+         * τ 0.005, N 10, H 1, target-entropy multiplier 0.5, edit_scale 0.2 (antmaze-large column; the fallback where a
+         * task follows no column, docs/domains.md has the per-domain values).
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 10, 1, 0.2, 0.5, GoalSampling.defaults());
         }
 
@@ -106,7 +97,7 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
          * (TD next actions and the edit loss: 2N actor passes), the critic, BC and the edit policy.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.GELU, 64, 3e-4, 4, 0.5, 0.99,
                     0.005, 10, 1, 0.2, 0.5, GoalSampling.defaults());
         }
 
@@ -122,23 +113,9 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public FEdit() {
@@ -172,8 +149,8 @@ public final class FEdit extends BaselineAlgorithm<FEdit.Config> {
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
-            this.flow = flowActor("actor_bc_flow", cfg.actorHidden(), cfg.activation());
-            this.editPolicy = new EditPolicy(condDim, chunkDim, cfg.actorHidden(), cfg.activation(), batch, cfg.editScale(),
+            this.flow = flowActor("actor_bc_flow", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
+            this.editPolicy = new EditPolicy(condDim, chunkDim, ConfigChecks.ints(cfg.actorHidden()), cfg.activation(), batch, cfg.editScale(),
                     cfg.editTargetEntropyMultiplier(), initRng("edit_actor"));
             this.edit = modules.train("edit_", editPolicy.policy());
             this.logAlpha = modules.train("alpha", editPolicy.logAlpha());

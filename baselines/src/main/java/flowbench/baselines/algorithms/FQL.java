@@ -25,6 +25,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * Flow Q-Learning, the action-chunked variant of QC's {@code acfql} as used by the QAM paper (docs/qam.md section 2.1,
@@ -58,7 +59,7 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
      * @param alpha        distillation weight α ({@code alpha})
      * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double alpha, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("fql");
@@ -71,17 +72,7 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
             check.nonNegative("alpha", alpha);
             check.discount("discount", discount);
             check.set("goals", goals);
-            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
-        }
-
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
+            TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau); // validates the critic settings
         }
 
         /**
@@ -96,9 +87,9 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
         /** {@link #paper()} of a variant: {@link Variant#PAPER} has the FQL paper's 2 critics, mean target, H = 1, α 10. */
         public static Config paper(Variant v) {
             return v == Variant.PAPER
-                    ? new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+                    ? new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     2, 0.0, 0.99, 0.005, 10, 1, 10, GoalSampling.defaults())
-                    : new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+                    : new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 10, 1, 3, GoalSampling.defaults());
         }
 
@@ -112,7 +103,7 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
         }
 
         public static Config cpu(Variant v) {
-            return ConfigRecords.with(paper(v), "actorHidden", new int[] {128, 128}, "criticHidden", new int[] {128, 128},
+            return ConfigRecords.with(paper(v), "actorHidden", List.of(128, 128), "criticHidden", List.of(128, 128),
                     "batchSize", 64, "numQs", v == Variant.PAPER ? 2 : 4);
         }
 
@@ -121,23 +112,9 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     /**
@@ -192,9 +169,9 @@ public final class FQL extends BaselineAlgorithm<FQL.Config> {
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
-            this.bcFlow = flowActor("actor_bc_flow", cfg.actorHidden(), cfg.activation());
+            this.bcFlow = flowActor("actor_bc_flow", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             // one-step policy [c, z] -> R^D: the same MLP as the flow without the time input
-            this.oneStep = modules.train("actor_onestep_flow", new Mlp(new MlpConfig(condDim + chunkDim, cfg.actorHidden(),
+            this.oneStep = modules.train("actor_onestep_flow", new Mlp(new MlpConfig(condDim + chunkDim, ConfigChecks.ints(cfg.actorHidden()),
                     chunkDim, cfg.activation(), LayerNormPlacement.NONE, false), initRng("actor_onestep_flow")));
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(bcFlow, batch);

@@ -2,7 +2,6 @@ package flowbench.baselines.algorithms;
 
 import flowbench.baselines.common.BaselineAlgorithm;
 import flowbench.baselines.common.ConfigChecks;
-import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineLearner;
 import flowbench.baselines.flow.FlowMatching;
 import flowbench.baselines.flow.FlowMatching.TimeSampling;
@@ -21,6 +20,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * Flow-matching behavioural cloning: a velocity field trained on dataset action chunks, sampled with N Euler steps,
@@ -49,7 +49,7 @@ public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
      * @param actorPRandomGoal goal-conditioned: probability of a random dataset goal (1 - both = current state)
      * @param actorGeomSample goal-conditioned: geometric (p = 1 - discount) rather than uniform future offsets
      */
-    public record Config(int[] hidden, Activation activation, LayerNormPlacement layerNorm, int batchSize,
+    public record Config(List<Integer> hidden, Activation activation, LayerNormPlacement layerNorm, int batchSize,
                          double learningRate, int flowSteps, int horizon, double discount, TimeEmbedding timeEmbedding,
                          TimeSampling timeSampling, boolean weightByValid, double actorPTrajGoal,
                          double actorPRandomGoal, boolean actorGeomSample) {
@@ -67,14 +67,9 @@ public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
             }
         }
 
-        @Override
-        public int[] hidden() {
-            return hidden.clone();
-        }
-
         /** FQL/QAM code defaults (docs/qam.md section 4). */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, Activation.GELU, LayerNormPlacement.NONE, 256, 3e-4, 10, 1,
+            return new Config(List.of(512, 512, 512, 512), Activation.GELU, LayerNormPlacement.NONE, 256, 3e-4, 10, 1,
                     0.99, TimeEmbedding.RAW, TimeSampling.UNIFORM, true, 1.0, 0.0, true);
         }
 
@@ -83,29 +78,14 @@ public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
          * ~850 vs ~170 steps/s ceilings) while staying expressive enough for 2-D PointMaze actions.
          */
         public static Config cpu() {
-            return new Config(new int[] {256, 256, 256}, Activation.GELU, LayerNormPlacement.NONE, 256, 3e-4, 10, 1,
+            return new Config(List.of(256, 256, 256), Activation.GELU, LayerNormPlacement.NONE, 256, 3e-4, 10, 1,
                     0.99, TimeEmbedding.RAW, TimeSampling.UNIFORM, true, 1.0, 0.0, true);
         }
 
         /** QGF's BC flow (docs/qgf.md section 3.1 and 3.4 code defaults, 4x512; the paper's launch scripts use 4x1024, batch 1024). */
         public static Config qgf() {
-            return new Config(new int[] {512, 512, 512, 512}, Activation.GELU, LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST,
+            return new Config(List.of(512, 512, 512, 512), Activation.GELU, LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST,
                     256, 3e-4, 10, 1, 0.99, TimeEmbedding.SINUSOIDAL16, TimeSampling.DISCRETE, false, 1.0, 0.0, true);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
         }
 
         GoalSampling goalConfig() {
@@ -138,7 +118,7 @@ public final class FlowBC extends BaselineAlgorithm<FlowBC.Config> {
         FlowBCLearner(Config config, AgentContext ctx) {
             super("flow_bc", ctx, config.batchSize(), config.horizon(), config.discount(), config.goalConfig());
             this.config = config;
-            MlpConfig net = new MlpConfig(1, config.hidden(), 1, config.activation(), config.layerNorm(), false);
+            MlpConfig net = new MlpConfig(1, ConfigChecks.ints(config.hidden()), 1, config.activation(), config.layerNorm(), false);
             this.field = new VelocityField(condDim, chunkDim, config.timeEmbedding(), net, initRng("velocity"));
             modules.train("velocity", field.network());
             modules.optimise("adam", AdamConfig.of(config.learningRate()));

@@ -26,6 +26,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * IFQL, the flow version of IDQL (docs/qam.md section 2.6): an in-sample IQL-style critic with a flow BC actor and
@@ -61,7 +62,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
      * @param numSamples   candidates per observation at acting time ({@code num_samples} = 32)
      * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int flowSteps, int horizon, double kappa, int numSamples, GoalSampling goals) {
         public Config {
             ConfigChecks check = new ConfigChecks("ifql");
@@ -75,17 +76,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
             check.atLeast("numSamples", numSamples, 1);
             check.discount("discount", discount);
             check.set("goals", goals);
-            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
-        }
-
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
+            TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau); // validates the critic settings
         }
 
         /**
@@ -93,7 +84,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
          * 32 samples; κ = 0.9 (the default, also the antmaze-large column).
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 10, 1, 0.9, 32, GoalSampling.defaults());
         }
 
@@ -102,7 +93,7 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
          * the ODE, so it is cheap; acting runs 32 ODE samples per observation. Otherwise as {@link #paper()}.
          */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 10, 1,
                     0.9, 32, GoalSampling.defaults());
         }
 
@@ -111,23 +102,9 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public IFQL() {
@@ -162,9 +139,9 @@ public final class IFQL extends BaselineAlgorithm<IFQL.Config> {
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
             this.minCritic = new EnsembleCritic(critic.network(), condDim, EnsembleCritic.Aggregation.MIN);
-            this.value = modules.train("value", new Mlp(new MlpConfig(condDim, cfg.criticHidden(), 1, cfg.activation(),
+            this.value = modules.train("value", new Mlp(new MlpConfig(condDim, ConfigChecks.ints(cfg.criticHidden()), 1, cfg.activation(),
                     LayerNormPlacement.AFTER_ACTIVATION, false), initRng("value")));
-            this.flow = flowActor("actor_flow", cfg.actorHidden(), cfg.activation());
+            this.flow = flowActor("actor_flow", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()));
             this.bc = new FlowMatching(flow, batch);
             this.flowTape = flow.network().newTape(batch);

@@ -31,6 +31,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * QAM, Q-learning with Adjoint Matching (Li and Levine, arXiv 2601.14234), and its variants QAM-F and QAM-E, exactly
@@ -104,7 +105,7 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
      * @param goals                goal-conditioned tasks: hindsight value (critic) and actor goal sampling (its
      *                             discount is replaced by {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          double clipGradNorm, int numQs, double rho, double discount, double tau, int flowSteps,
                          int horizon, double invTemp, double fqlAlpha, double editScale,
                          double editTargetEntropyMultiplier, boolean targetActor, boolean useTargetGrad, boolean clipAdj,
@@ -138,25 +139,14 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
             check.set("goals", goals, "hindsight goal sampling");
         }
 
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
-        }
-
         /**
          * The reference configuration (docs/qam.md sections 1.8 and 6): 4×512 actor and critic, B = 256, lr 3e-4, global clip
-         * 1.0, K = 10, ρ = 0.5, γ = 0.99, τ = 0.005, N = 10, every quirk kept. The per-domain values are the paper's
-         * antmaze-large-navigate column (the maze domain closest to PointMaze): H = 1 and, per variant, QAM λ = 10;
-         * QAM-F λ = 3, α = 30; QAM-E λ = 1, edit 0.1. Override {@code horizon=5} and the table's λ/α/edit for
-         * manipulation domains.
+         * 1.0, K = 10, ρ = 0.5, γ = 0.99, τ = 0.005, N = 10, every quirk kept. H, γ, ρ and, per variant, λ / α / edit
+         * come from the task's domain column (docs/domains.md); the values here are the antmaze-large-navigate column's,
+         * used where a task follows no column: H = 1; QAM λ = 10; QAM-F λ = 3, α = 30; QAM-E λ = 1, edit 0.1.
          */
         public static Config paper(Variant v) {
-            return base(v, new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, 256, 10);
+            return base(v, List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), 256, 10);
         }
 
         /**
@@ -168,10 +158,10 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
          * steps take about a minute. Everything else, quirks and per-domain values included, is as {@link #paper}.
          */
         public static Config cpu(Variant v) {
-            return base(v, new int[] {128, 128}, new int[] {128, 128}, 64, 4);
+            return base(v, List.of(128, 128), List.of(128, 128), 64, 4);
         }
 
-        private static Config base(Variant v, int[] actor, int[] critic, int batch, int numQs) {
+        private static Config base(Variant v, List<Integer> actor, List<Integer> critic, int batch, int numQs) {
             double invTemp = switch (v) {
                 case QAM -> 10;
                 case QAM_F -> 3;
@@ -215,23 +205,9 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     private final Variant variant;
@@ -297,20 +273,20 @@ public final class QAM extends BaselineAlgorithm<QAM.Config> {
                 this.critic = null;
             }
             this.td = new TdBackup(critic, discountH, batch);
-            this.slow = flowActor("actor_slow", cfg.actorHidden(), cfg.activation());
+            this.slow = flowActor("actor_slow", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             this.slowTarget = slow.copy();
             modules.keep("target_actor_slow", slowTarget.network());
             // QUIRK (docs/qam.md §8.3): actor_fast has its own random initialisation, not a copy of actor_slow
-            this.fast = flowActor("actor_fast", cfg.actorHidden(), cfg.activation());
+            this.fast = flowActor("actor_fast", ConfigChecks.ints(cfg.actorHidden()), cfg.activation());
             if (cfg.fqlAlpha() > 0) {
                 // one-step policy [s, z] -> R^D, no time input, no LayerNorm
-                this.oneStep = modules.train("one_step_actor", new Mlp(new MlpConfig(condDim + chunkDim, cfg.actorHidden(),
+                this.oneStep = modules.train("one_step_actor", new Mlp(new MlpConfig(condDim + chunkDim, ConfigChecks.ints(cfg.actorHidden()),
                         chunkDim, cfg.activation(), LayerNormPlacement.NONE, false), initRng("one_step_actor")));
             } else {
                 this.oneStep = null;
             }
             if (cfg.editScale() > 0) {
-                this.editPolicy = new EditPolicy(condDim, chunkDim, cfg.actorHidden(), cfg.activation(), batch,
+                this.editPolicy = new EditPolicy(condDim, chunkDim, ConfigChecks.ints(cfg.actorHidden()), cfg.activation(), batch,
                         cfg.editScale(), cfg.editTargetEntropyMultiplier(), initRng("edit_actor"));
                 modules.train("edit_", editPolicy.policy());
                 modules.train("edit_log_alpha", editPolicy.logAlpha());

@@ -2,7 +2,6 @@ package flowbench.baselines.algorithms;
 
 import flowbench.baselines.common.BaselineAlgorithm;
 import flowbench.baselines.common.ConfigChecks;
-import flowbench.baselines.common.ConfigRecords;
 import flowbench.baselines.common.OfflineBatches;
 import flowbench.baselines.common.OfflineLearner;
 import flowbench.baselines.common.QgfLoader;
@@ -121,7 +120,7 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
      * @param gradStepSteps      L of the {@code gradstep} policies (every α with every L)
      * @param bestOfN            N of the {@code best-of-n(n=N)} policies
      */
-    public record Config(int[] actorHidden, LayerNormPlacement actorLayerNorm, int[] criticHidden, Activation activation,
+    public record Config(List<Integer> actorHidden, LayerNormPlacement actorLayerNorm, List<Integer> criticHidden, Activation activation,
                          int batchSize, double actorLearningRate, double criticLearningRate, double valueLearningRate,
                          int flowSteps, int horizon, double discount, int numQs, double expectile, double targetTau,
                          MaskSource maskSource, boolean goalNegativeReward, double actorPTrajGoal,
@@ -171,16 +170,6 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
             return List.copyOf(values);
         }
 
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
-        }
-
         /** The paper's guidance-weight sweep (docs/qgf.md section 3.4, launch scripts). */
         static final List<Double> PAPER_WEIGHTS = List.of(0.004, 0.008, 0.01, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12);
 
@@ -190,8 +179,8 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
          * weights, GradStep α = 0.01 with L ∈ {3, 5}, best-of-N with N ∈ {4, 8, 16, 32}. 52 policies.
          */
         public static Config paper() {
-            return new Config(new int[] {1024, 1024, 1024, 1024}, LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST,
-                    new int[] {1024, 1024, 1024, 1024}, Activation.GELU, 1024, 3e-4, 3e-4, 3e-4, 10, 5, 0.999, 2, 0.9,
+            return new Config(List.of(1024, 1024, 1024, 1024), LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST,
+                    List.of(1024, 1024, 1024, 1024), Activation.GELU, 1024, 3e-4, 3e-4, 3e-4, 10, 5, 0.999, 2, 0.9,
                     0.005, MaskSource.TERMINALS, true, 1.0, 0.0, true, PAPER_WEIGHTS, PAPER_WEIGHTS, PAPER_WEIGHTS,
                     PAPER_WEIGHTS, true, PAPER_WEIGHTS, List.of(0.01), List.of(3, 5), List.of(4, 8, 16, 32));
         }
@@ -215,14 +204,14 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
         public static Config cpu() {
             List<Double> w = List.of(0.3, 1.0, 3.0);
             List<Double> mid = List.of(1.0);
-            return new Config(new int[] {256, 256, 256}, LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST,
-                    new int[] {256, 256, 256}, Activation.GELU, 256, 3e-4, 3e-4, 3e-4, 10, 5, 0.99, 2, 0.9, 0.005,
+            return new Config(List.of(256, 256, 256), LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST,
+                    List.of(256, 256, 256), Activation.GELU, 256, 3e-4, 3e-4, 3e-4, 10, 5, 0.99, 2, 0.9, 0.005,
                     MaskSource.TERMINALS, true, 1.0, 0.0, true, w, mid, mid, mid, true, mid, List.of(0.3), List.of(3),
                     List.of(8, 32));
         }
 
         IqlCritic.Config criticConfig() {
-            return new IqlCritic.Config(criticHidden, activation, LayerNormPlacement.BEFORE_ACTIVATION, numQs, expectile,
+            return new IqlCritic.Config(ConfigChecks.ints(criticHidden), activation, LayerNormPlacement.BEFORE_ACTIVATION, numQs, expectile,
                     discount, horizon, targetTau, criticLearningRate, valueLearningRate);
         }
 
@@ -239,20 +228,6 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
                     + bestOfN.size();
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     /** A weight as it appears in policy names: shortest plain decimal (0.1 → "0.1", 0.004 → "0.004", 1.0 → "1"). */
@@ -295,7 +270,7 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
         QGFLearner(Config config, AgentContext ctx) {
             super("qgf", ctx, config.batchSize(), config.horizon(), config.discount(), config.goalConfig());
             this.config = config;
-            MlpConfig actor = new MlpConfig(1, config.actorHidden(), 1, config.activation(), config.actorLayerNorm(), false,
+            MlpConfig actor = new MlpConfig(1, ConfigChecks.ints(config.actorHidden()), 1, config.activation(), config.actorLayerNorm(), false,
                     WeightInit.LECUN_NORMAL);
             this.field = new VelocityField(condDim, chunkDim, TimeEmbedding.SINUSOIDAL16, actor, initRng("velocity"));
             modules.train("velocity", field.network());
@@ -306,7 +281,7 @@ public final class QGF extends BaselineAlgorithm<QGF.Config> {
             modules.part("iql_", critic::addTo, critic::parameterCount);
             if (config.trainRobustQ()) {
                 this.robust = new NoiseConditionedCritic(condDim, chunkDim, TimeEmbedding.SINUSOIDAL16, new MlpConfig(1,
-                        config.criticHidden(), 1, config.activation(), LayerNormPlacement.BEFORE_ACTIVATION, false),
+                        ConfigChecks.ints(config.criticHidden()), 1, config.activation(), LayerNormPlacement.BEFORE_ACTIVATION, false),
                         config.criticLearningRate(), batch, initRng("robustq"));
                 modules.part("robustq_", robust::addTo, robust::parameterCount);
             } else {

@@ -75,8 +75,8 @@ public final class QGFBench implements BenchProvider {
         AgentContext ctx = new AgentContext(task(obsDim, actionDim), dataset(20_000, obsDim, actionDim), null, 0, profile);
         Learner learner = new QGF().create(cfg, ctx);
         out.printf("flowbench qgf: profile %s, %d parameters, batch %d, actor %s, critic %s, H %d, K %d, OMP_WAIT_POLICY=%s%n",
-                profile, learner.parameterCount(), cfg.batchSize(), Arrays.toString(cfg.actorHidden()),
-                Arrays.toString(cfg.criticHidden()), cfg.horizon(), cfg.flowSteps(), System.getenv("OMP_WAIT_POLICY"));
+                profile, learner.parameterCount(), cfg.batchSize(), cfg.actorHidden(),
+                cfg.criticHidden(), cfg.horizon(), cfg.flowSteps(), System.getenv("OMP_WAIT_POLICY"));
         int warm = Math.max(5, trainSteps / 10);
         for (int s = 0; s < warm; s++) learner.update(s, Seeds.rng(0, "train", s));
         double[] rates = new double[3];

@@ -23,6 +23,7 @@ import flowbench.harness.rng.Rng;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 
 /**
  * ReBRAC (docs/qam.md section 2.10): a deterministic TD3+BC-style actor π(c) = tanh(MLP(c)) on action chunks.
@@ -61,7 +62,7 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
      * @param actorEveryStep QUIRK switch (see class javadoc); true reproduces the reference
      * @param goals        hindsight goal sampling for goal-conditioned tasks (γ is {@code discount})
      */
-    public record Config(int[] actorHidden, int[] criticHidden, Activation activation, int batchSize, double learningRate,
+    public record Config(List<Integer> actorHidden, List<Integer> criticHidden, Activation activation, int batchSize, double learningRate,
                          int numQs, double rho, double discount, double tau, int horizon, double alphaActor, double actorNoise,
                          double noiseClip, int actorFreq, boolean actorEveryStep, GoalSampling goals) {
         public Config {
@@ -77,31 +78,21 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
             check.atLeast("actorFreq", actorFreq, 1);
             check.discount("discount", discount);
             check.set("goals", goals);
-            TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau); // validates the critic settings
-        }
-
-        @Override
-        public int[] actorHidden() {
-            return actorHidden.clone();
-        }
-
-        @Override
-        public int[] criticHidden() {
-            return criticHidden.clone();
+            TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau); // validates the critic settings
         }
 
         /**
          * Reference defaults (docs/qam.md sections 2.10, 4, 6): 4×512, B 256, K 10, ρ 0.5, τ 0.005, H 1, actor_freq 2,
-         * noise clip 0.5; α_a = 0.01 and σ_n = 0 from the antmaze-large column (the maze domain closest to PointMaze).
+         * noise clip 0.5; α_a = 0.01 and σ_n = 0 from the antmaze-large column (fallback; docs/domains.md).
          */
         public static Config paper() {
-            return new Config(new int[] {512, 512, 512, 512}, new int[] {512, 512, 512, 512}, Activation.GELU, 256, 3e-4,
+            return new Config(List.of(512, 512, 512, 512), List.of(512, 512, 512, 512), Activation.GELU, 256, 3e-4,
                     10, 0.5, 0.99, 0.005, 1, 0.01, 0.0, 0.5, 2, true, GoalSampling.defaults());
         }
 
         /** Sized like the other cpu profiles (2×128 nets, K = 4, B = 64); ReBRAC needs no ODE, so it is the cheapest. */
         public static Config cpu() {
-            return new Config(new int[] {128, 128}, new int[] {128, 128}, Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 1,
+            return new Config(List.of(128, 128), List.of(128, 128), Activation.GELU, 64, 3e-4, 4, 0.5, 0.99, 0.005, 1,
                     0.01, 0.0, 0.5, 2, true, GoalSampling.defaults());
         }
 
@@ -118,23 +109,9 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
         }
 
         TdCritic.Config criticConfig() {
-            return TdCritic.Config.reference(criticHidden, activation, numQs, rho, tau);
+            return TdCritic.Config.reference(ConfigChecks.ints(criticHidden), activation, numQs, rho, tau);
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return ConfigRecords.equals(this, o);
-        }
-
-        @Override
-        public int hashCode() {
-            return ConfigRecords.hashCode(this);
-        }
-
-        @Override
-        public String toString() {
-            return ConfigRecords.toString(this);
-        }
     }
 
     public ReBRAC() {
@@ -164,11 +141,11 @@ public final class ReBRAC extends BaselineAlgorithm<ReBRAC.Config> {
             this.cfg = cfg;
             this.critic = tdCritic(cfg.criticConfig(), chunkDim);
             this.td = new TdBackup(critic, discountH, batch);
-            this.actor = modules.train("actor", new Mlp(new MlpConfig(condDim, cfg.actorHidden(), chunkDim, cfg.activation(),
+            this.actor = modules.train("actor", new Mlp(new MlpConfig(condDim, ConfigChecks.ints(cfg.actorHidden()), chunkDim, cfg.activation(),
                     LayerNormPlacement.NONE, false), initRng("actor")));
             // flax default_init(0.01) = variance_scaling(0.01, fan_avg, uniform): Glorot bounds times sqrt(0.01)
             Parameters ps = actor.parameters();
-            Parameters.Tensor head = ps.tensor("dense" + cfg.actorHidden().length + "/kernel");
+            Parameters.Tensor head = ps.tensor("dense" + cfg.actorHidden().size() + "/kernel");
             for (int i = head.offset(); i < head.offset() + head.size(); i++) ps.set(i, ps.get(i) * 0.1f);
             this.targetActor = modules.keep("target_actor", actor.copy());
             modules.optimise("adam", AdamConfig.of(cfg.learningRate()));

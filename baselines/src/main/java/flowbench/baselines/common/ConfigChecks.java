@@ -32,15 +32,21 @@ public final class ConfigChecks {
         return new IllegalArgumentException(algorithm + ": " + field + " must " + expected + ", got " + got);
     }
 
-    /** Hidden-layer widths: at least one, each &gt;= 1; returns a copy for the record to own. */
-    public int[] widths(String field, int[] widths) {
-        if (widths == null || widths.length == 0) {
+    /** Hidden-layer widths: at least one, each &gt;= 1; returns an immutable copy for the record to own. */
+    public List<Integer> widths(String field, List<Integer> widths) {
+        if (widths == null || widths.isEmpty()) {
             throw new IllegalArgumentException(algorithm + ": " + field + " must list at least one width");
         }
-        for (int i = 0; i < widths.length; i++) {
-            if (widths[i] < 1) throw fail(field + "[" + i + "]", "be >= 1", widths[i]);
+        for (int i = 0; i < widths.size(); i++) {
+            Integer w = widths.get(i);
+            if (w == null || w < 1) throw fail(field + "[" + i + "]", "be >= 1", w);
         }
-        return widths.clone();
+        return List.copyOf(widths);
+    }
+
+    /** The widths as the int[] the network classes take. */
+    public static int[] ints(List<Integer> widths) {
+        return widths.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** {@code value >= min}. */

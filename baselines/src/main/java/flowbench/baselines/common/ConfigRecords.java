@@ -4,47 +4,17 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
-import java.util.Objects;
+import java.util.List;
 
 /**
- * Value semantics and one-field copies for algorithm config records.
- *
- * <p>A record's generated {@code equals}/{@code hashCode}/{@code toString} treat array components (the hidden-layer
- * widths) by identity, so every config with an {@code int[]} overrides the three with these: component by component in
- * declaration order, arrays by content ({@link Arrays#deepEquals}), everything else by {@link Objects#equals} (for
- * doubles that is {@link Double#equals}, the generated record semantics). Configs are compared rarely (tests, run
- * specs), so reading the components reflectively costs nothing that matters.
+ * One-field copies of algorithm config records (configs hold widths as {@code List<Integer>}, so the generated
+ * {@code equals}/{@code hashCode}/{@code toString} already compare by value).
  *
  * <p>{@link #with} copies a config with some components replaced through its canonical constructor, so the record's own
  * checks run on the copy; a misspelt component name fails loudly instead of silently changing nothing.
  */
 public final class ConfigRecords {
     private ConfigRecords() {}
-
-    /** {@code a.equals(b)} by value: same record class and equal components. */
-    public static boolean equals(Record a, Object b) {
-        if (a == b) return true;
-        if (b == null || a.getClass() != b.getClass()) return false;
-        return Arrays.deepEquals(values(a), values((Record) b));
-    }
-
-    /** A hash consistent with {@link #equals}. */
-    public static int hashCode(Record r) {
-        return Arrays.deepHashCode(values(r));
-    }
-
-    /** {@code Outer.Config[name=value, ...]} with arrays written out, e.g. {@code FQL.Config[actorHidden=[128, 128], ...]}. */
-    public static String toString(Record r) {
-        RecordComponent[] rc = r.getClass().getRecordComponents();
-        Object[] v = values(r);
-        StringBuilder sb = new StringBuilder(typeName(r.getClass())).append('[');
-        for (int i = 0; i < rc.length; i++) {
-            if (i > 0) sb.append(", ");
-            String s = Arrays.deepToString(new Object[] {v[i]});
-            sb.append(rc[i].getName()).append('=').append(s, 1, s.length() - 1);
-        }
-        return sb.append(']').toString();
-    }
 
     /**
      * A copy of {@code r} with the named components replaced, e.g. {@code with(cfg, "alpha", 3.0)} or
@@ -68,7 +38,12 @@ public final class ConfigRecords {
                 throw new IllegalArgumentException(typeName(r.getClass()) + " has no component '" + name + "'; components: "
                         + Arrays.stream(rc).map(RecordComponent::getName).toList());
             }
-            v[i] = namesAndValues[p + 1];
+            Object value = namesAndValues[p + 1];
+            // widths are List<Integer> components; callers may pass them as int[]
+            if (value instanceof int[] ints && List.class.isAssignableFrom(rc[i].getType())) {
+                value = Arrays.stream(ints).boxed().toList();
+            }
+            v[i] = value;
         }
         Class<?>[] types = Arrays.stream(rc).map(RecordComponent::getType).toArray(Class<?>[]::new);
         try {

@@ -172,7 +172,7 @@ class DcgqlTest {
         assertEquals(DdpmSampler.X0Step.CLIPPED_POSTERIOR, d.x0Step());
         DAC.Config o = Configs.merge(new DAC(), "cpu", Map.of("x0Step", "POSTERIOR", "actorHidden", "[64,64,64]"));
         assertEquals(DdpmSampler.X0Step.POSTERIOR, o.x0Step());
-        assertArrayEquals(new int[] {64, 64, 64}, o.actorHidden());
+        assertEquals(List.of(64, 64, 64), o.actorHidden());
         var e = assertThrows(IllegalArgumentException.class, () -> Configs.merge(new QSM(), "cpu", Map.of("timeDim", "7")));
         assertTrue(e.getMessage().contains("timeDim"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Configs.merge(new DAC(), "cpu", Map.of("alpha", "-1")));

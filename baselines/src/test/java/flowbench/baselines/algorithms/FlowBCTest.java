@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FlowBCTest {
 
     private static FlowBC.Config small(int horizon) {
-        return new FlowBC.Config(new int[] {64, 64}, Activation.GELU, LayerNormPlacement.NONE, 64, 3e-3, 10, horizon,
+        return new FlowBC.Config(List.of(64, 64), Activation.GELU, LayerNormPlacement.NONE, 64, 3e-3, 10, horizon,
                 0.99, TimeEmbedding.RAW, FlowMatching.TimeSampling.UNIFORM, true, 1.0, 0.0, true);
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,7 +79,7 @@ class IFQLTest {
      */
     @Test
     void valueIsTheExpectileAndRejectionSamplingImproves() {
-        IFQL.Config cfg = new IFQL.Config(new int[] {128, 128}, new int[] {128, 128}, flowbench.baselines.nn.Activation.GELU,
+        IFQL.Config cfg = new IFQL.Config(List.of(128, 128), List.of(128, 128), flowbench.baselines.nn.Activation.GELU,
                 64, 3e-4, 4, 0.0, 0.99, 0.005, 10, 1, 0.9, 32, flowbench.harness.data.GoalSampling.defaults());
         IFQL.IfqlLearner l = trained(cfg, 1500, 5);
         double[] r = new double[20000];

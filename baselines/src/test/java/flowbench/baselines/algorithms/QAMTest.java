@@ -45,7 +45,7 @@ class QAMTest {
         assertTrue(f.fqlAlpha() > 0 && f.editScale() == 0);
         assertTrue(e.editScale() > 0 && e.fqlAlpha() == 0);
         // docs/qam.md §1.8 / §4 reference values
-        assertArrayEquals(new int[] {512, 512, 512, 512}, qam.actorHidden());
+        assertEquals(List.of(512, 512, 512, 512), qam.actorHidden());
         assertEquals(10, qam.numQs());
         assertEquals(1.0, qam.clipGradNorm());
         assertEquals(0.5, qam.rho());

@@ -33,7 +33,7 @@ class QGFTest {
 
     /** A small configuration: 2x64 networks, batch 64, H = 1, every policy family at the given weights. */
     static QGF.Config small(int horizon, List<Double> w, List<Integer> bestOfN) {
-        return new QGF.Config(new int[] {64, 64}, LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST, new int[] {64, 64},
+        return new QGF.Config(List.of(64, 64), LayerNormPlacement.BEFORE_ACTIVATION_EXCEPT_LAST, List.of(64, 64),
                 Activation.GELU, 64, 3e-3, 1e-3, 1e-3, 10, horizon, 0.99, 2, 0.9, 0.005, QGF.MaskSource.TERMINALS, true,
                 1.0, 0.0, true, w, w, w, w, true, w, List.of(0.05), List.of(3), bestOfN);
     }

@@ -20,13 +20,14 @@ class ConfigChecksTest {
 
     @Test
     void widthsAreNonEmptyPositiveAndCopied() {
-        int[] in = {4, 2};
-        int[] out = check.widths("hidden", in);
-        in[0] = 99;
-        assertArrayEquals(new int[] {4, 2}, out);
-        fails("algo: hidden must list at least one width", () -> check.widths("hidden", new int[0]));
+        java.util.List<Integer> in = new java.util.ArrayList<>(List.of(4, 2));
+        List<Integer> out = check.widths("hidden", in);
+        in.set(0, 99);
+        assertEquals(List.of(4, 2), out);
+        fails("algo: hidden must list at least one width", () -> check.widths("hidden", List.of()));
         fails("algo: hidden must list at least one width", () -> check.widths("hidden", null));
-        fails("algo: hidden[1] must be >= 1, got 0", () -> check.widths("hidden", new int[] {3, 0}));
+        fails("algo: hidden[1] must be >= 1, got 0", () -> check.widths("hidden", List.of(3, 0)));
+        assertArrayEquals(new int[] {3, 5}, ConfigChecks.ints(List.of(3, 5)));
     }
 
     @Test
