@@ -68,11 +68,12 @@ public final class Boards {
      * One leaderboard row.
      *
      * @param selection for a swept family's entry, the rule's choice ("w=0.3 (chosen on seeds 100–101)"); else null
+     * @param configs   profiles, domain columns and config hashes of the entry's runs
      */
     public record Entry(String key, String label, String algorithm, String policy, String configHash, String status,
                         int runs, int minSeeds, int maxSeeds, List<String> tasks, Map<Metric, Interval> intervals,
                         RankInterval rank, long parameterCount, double meanSeconds, double meanTrainSeconds,
-                        String selection) {}
+                        String selection, ConfigSummary configs) {}
 
     /**
      * One row of the sweep table: a candidate of a swept family over the runs of one group and role.
@@ -85,8 +86,9 @@ public final class Boards {
     public record SweepRow(String method, String algorithm, String configHash, String family, String status, String group,
                            String candidate, boolean chosen, String role, String scoreKind, int runs, double mean) {}
 
-    /** Mean of one entry on one task with its bootstrap interval. */
-    public record TaskCell(String entry, String label, String algorithm, String task, int seeds, Interval mean) {}
+    /** Mean of one entry on one task with its bootstrap interval, and the configs of those runs. */
+    public record TaskCell(String entry, String label, String algorithm, String task, int seeds, Interval mean,
+                           ConfigSummary configs) {}
 
     /**
      * A computed leaderboard.
@@ -223,12 +225,14 @@ public final class Boards {
             String[] in = info.get(e.getKey());
             String label = in[0];
             Map<String, List<Double>> byTask = new TreeMap<>();
+            Map<String, List<Store.PolicyScore>> scoresOfTask = new TreeMap<>();
             Set<String> statuses = new LinkedHashSet<>();
             double secs = 0, train = 0;
             long params = 0;
             list.sort(Comparator.comparing(Store.PolicyScore::task).thenComparingLong(Store.PolicyScore::seed));
             for (Store.PolicyScore s : list) {
                 byTask.computeIfAbsent(s.task(), k -> new ArrayList<>()).add(score(s, kind));
+                scoresOfTask.computeIfAbsent(s.task(), k -> new ArrayList<>()).add(s);
                 statuses.add(s.status());
                 secs += s.totalSeconds();
                 train += s.trainSeconds();
@@ -244,12 +248,13 @@ public final class Boards {
             runs.keySet().retainAll(tasks);
             for (Map.Entry<String, double[]> t : runs.entrySet()) {
                 perTask.add(new TaskCell(e.getKey(), label, first.algorithm(), t.getKey(), t.getValue().length,
-                        taskBoot.interval(Map.of(t.getKey(), t.getValue()), Metric.MEAN)));
+                        taskBoot.interval(Map.of(t.getKey(), t.getValue()), Metric.MEAN),
+                        ConfigSummary.of(scoresOfTask.get(t.getKey()))));
             }
             Map<Metric, Interval> iv = full && !runs.isEmpty() ? headline.intervals(runs) : Map.of();
             Entry entry = new Entry(e.getKey(), label, first.algorithm(), in[1], first.configHash(), status,
                     list.size(), min, max, List.copyOf(runs.keySet()), iv, null, params, secs / list.size(),
-                    train / list.size(), in[2]);
+                    train / list.size(), in[2], ConfigSummary.of(list));
             if (full) {
                 complete.add(entry);
                 runsOf.put(e.getKey(), runs);
@@ -267,7 +272,7 @@ public final class Boards {
             for (Entry en : complete) {
                 withRanks.add(new Entry(en.key(), en.label(), en.algorithm(), en.policy(), en.configHash(), en.status(),
                         en.runs(), en.minSeeds(), en.maxSeeds(), en.tasks(), en.intervals(), ranks.get(en.key()),
-                        en.parameterCount(), en.meanSeconds(), en.meanTrainSeconds(), en.selection()));
+                        en.parameterCount(), en.meanSeconds(), en.meanTrainSeconds(), en.selection(), en.configs()));
             }
             complete = withRanks;
         }

@@ -12,13 +12,18 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
  * Imports a harness results folder (what {@code flowbench suite run} writes): every {@code summary.json} registers its
  * suite (unless a shipped or file definition is already known), every complete {@code run.json} is stored as
- * "reproduced". All runs land in one transaction; a record that cannot be read stops the import with its file and
- * reason, and nothing is stored. Runs still in progress (status "running") are skipped and counted.
+ * "reproduced". A {@code superseded.json} beside the folder (a published report's {@code reports/<suite>/<version>/},
+ * see {@link Superseded}) marks the suite version of the folder's runs as superseded; importing the folder again
+ * without it clears the mark. Every file is read and checked before anything is stored: one that cannot be read stops
+ * the import with its file and reason (and field), and nothing is stored. All runs and the note land in one
+ * transaction. Runs still in progress (status "running") are skipped and counted.
  *
  * <p>The folder is the operator's own (a command-line argument), never a request parameter. Symbolic links are not
  * followed.
@@ -29,11 +34,14 @@ public final class Importer {
 
     private Importer() {}
 
-    public record Report(int files, int skippedRunning, List<String> warnings, Store.WriteReport written) {
+    /** @param superseded the suite version the folder's superseded note marks, or null */
+    public record Report(int files, int skippedRunning, List<String> warnings, Store.WriteReport written,
+                         String superseded) {
         public String describe(Path root) {
             return String.format(java.util.Locale.ROOT, "%s: %d run records (%d new, %d reproduced submissions, %d updated,"
-                            + " %d unchanged, %d still running and skipped)", root, files, written.inserted(),
-                    written.reproduced(), written.updated(), written.unchanged(), skippedRunning);
+                            + " %d unchanged, %d still running and skipped)%s", root, files, written.inserted(),
+                    written.reproduced(), written.updated(), written.unchanged(), skippedRunning,
+                    superseded == null ? "" : "; suite " + superseded + " marked superseded (" + Superseded.FILE + ")");
         }
     }
 
@@ -49,6 +57,11 @@ public final class Importer {
             });
         }
         List<String> warnings = new ArrayList<>();
+        Path noteFile = Superseded.fileFor(root);
+        Superseded.Notice note = noteFile == null ? null : Superseded.read(noteFile, warnings).orElse(null);
+        // suites are registered only once every file has been checked, so a bad file leaves nothing behind
+        List<Suite> defs = new ArrayList<>();
+        Set<String> suites = new TreeSet<>();
         for (Path p : summaries) {
             JsonNode tree;
             try {
@@ -67,8 +80,8 @@ public final class Importer {
             } catch (IOException | RuntimeException e) {
                 throw new IOException(p + ": field 'suite' is not a valid suite: " + BundleValidator.rootMessage(e), e);
             }
-            String w = store.putSuite(def, "results");
-            if (w != null) warnings.add(w);
+            defs.add(def);
+            suites.add(def.name() + "/" + def.version());
         }
         List<Store.ParsedRun> runs = new ArrayList<>();
         int running = 0;
@@ -95,13 +108,30 @@ public final class Importer {
                 throw new IOException(p + ": field 'schemaVersion' is " + r.schemaVersion() + "; expected "
                         + RunRecord.SCHEMA_VERSION);
             }
+            suites.add(r.protocol().suite());
             if (!r.complete()) {
                 running++;
                 continue;
             }
             runs.add(new Store.ParsedRun(r, text, p.toString()));
         }
-        Store.WriteReport w = store.importReproduced(runs);
-        return new Report(runs.size(), running, warnings, w);
+        String marked = null;
+        if (note != null && note.superseded()) {
+            if (suites.size() > 1) {
+                throw new IOException(noteFile + ": a superseded note marks one suite version, but " + root + " holds runs"
+                        + " of " + suites.size() + " suites (" + String.join(", ", suites) + "); give each report its own"
+                        + " folder");
+            }
+            if (suites.isEmpty()) warnings.add(noteFile + ": " + root + " holds no run records, so no suite is marked superseded");
+            else marked = suites.iterator().next();
+        }
+        for (Suite def : defs) {
+            String w = store.putSuite(def, "results");
+            if (w != null) warnings.add(w);
+        }
+        Store.SupersededMark mark = noteFile == null ? null
+                : new Store.SupersededMark(noteFile.toString(), marked, marked == null ? null : note);
+        Store.WriteReport w = store.importReproduced(runs, mark);
+        return new Report(runs.size(), running, warnings, w, marked);
     }
 }

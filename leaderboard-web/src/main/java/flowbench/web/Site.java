@@ -280,9 +280,9 @@ public final class Site {
         return store.run(id).orElseThrow(() -> new NotFound("no run " + id));
     }
 
-    /** A config hash: the full value in downloads, its first 12 hex digits on the page. */
+    /** A config hash: the full value in downloads, its first 8 hex digits on the page (as in entry labels). */
     static Table.Cell shortHash(String h) {
-        return Table.shown(h, h == null ? "" : h.substring(0, Math.min(12, h.length())));
+        return Table.shown(h, ConfigSummary.shortHash(h));
     }
 
     private static String ci(Interval iv) {
@@ -296,12 +296,24 @@ public final class Site {
     // ------------------------------------------------------------------------------------------------ tables
 
     Table suitesTable() throws SQLException {
-        Table t = new Table("suites", "Suites", List.of("suite", "description", "tasks", "methods", "runs", "source"));
+        Table t = new Table("suites", "Suites", List.of("suite", "superseded", "description", "tasks", "methods", "runs",
+                "source"));
+        Map<String, List<Store.SupersededNote>> notes = new TreeMap<>();
+        for (Store.SupersededNote n : store.superseded(null)) notes.computeIfAbsent(n.suite(), k -> new ArrayList<>()).add(n);
         for (Store.SuiteInfo s : store.suites()) {
-            t.row(Table.link(s.id(), suiteUrl(s.id())), s.description(), String.join(", ", s.definition().tasks()),
-                    s.methods(), s.runs(), s.source());
+            List<Store.SupersededNote> ns = notes.getOrDefault(s.id(), List.of());
+            t.row(Table.link(s.id(), suiteUrl(s.id())), Table.shown(!ns.isEmpty(), supersededMarker(ns)), s.description(),
+                    String.join(", ", s.definition().tasks()), s.methods(), s.runs(), s.source());
         }
         return t;
+    }
+
+    /** "⚠ superseded since 2026-12-07" beside a suite version, "" when it is current. */
+    static String supersededMarker(List<Store.SupersededNote> notes) {
+        if (notes.isEmpty()) return "";
+        Set<String> since = new java.util.TreeSet<>();
+        for (Store.SupersededNote n : notes) if (n.notice().since() != null) since.add(n.notice().since());
+        return "⚠ superseded" + (since.isEmpty() ? "" : " since " + String.join(", ", since));
     }
 
     Table methodsTable() throws SQLException {
@@ -316,7 +328,8 @@ public final class Site {
 
     static Table leaderboardTable(Boards.Board b) {
         Table t = new Table("leaderboard", "Aggregate leaderboard (" + Boards.kindShort(b.kind()) + ")", List.of(
-                "rank", "method", "algorithm", "policy", "chosen by rule", "config", "status", "runs", "seeds per task",
+                "rank", "method", "algorithm", "policy", "chosen by rule", "config", "profile", "domain column", "status",
+                "runs", "seeds per task",
                 "IQM", "IQM 95% low", "IQM 95% high", "rank interval", "mean rank",
                 "mean", "mean 95% low", "mean 95% high", "median", "median 95% low", "median 95% high",
                 "optimality gap", "opt. gap 95% low", "opt. gap 95% high", "parameters", "wall-clock s/run"));
@@ -329,8 +342,9 @@ public final class Site {
             String seeds = e.minSeeds() == e.maxSeeds() ? Integer.toString(e.minSeeds()) : e.minSeeds() + "–" + e.maxSeeds();
             String rank = e.rank() == null ? "" : e.rank().bestRank() == e.rank().worstRank()
                     ? Integer.toString(e.rank().bestRank()) : e.rank().bestRank() + "–" + e.rank().worstRank();
-            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.algorithm(), e.policy(), e.selection(), e.configHash(),
-                    e.status(), e.runs(), seeds, Table.shown(iqm.point(), ci(iqm)), iqm.lower(), iqm.upper(), rank,
+            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.algorithm(), e.policy(), e.selection(),
+                    e.configs().hashCell(), e.configs().profileText(), e.configs().columnText(), e.status(), e.runs(), seeds,
+                    Table.shown(iqm.point(), ci(iqm)), iqm.lower(), iqm.upper(), rank,
                     e.rank() == null ? null : e.rank().meanRank(), Table.shown(mean.point(), ci(mean)), mean.lower(),
                     mean.upper(), Table.shown(med.point(), ci(med)), med.lower(), med.upper(),
                     Table.shown(gap.point(), ci(gap)), gap.lower(), gap.upper(), e.parameterCount(), e.meanSeconds());
@@ -341,7 +355,8 @@ public final class Site {
     /** The HTML view of the leaderboard: the same rows, fewer columns (intervals shown inline). */
     static Table leaderboardView(Boards.Board b) {
         Table full = leaderboardTable(b);
-        Table t = new Table("leaderboard", full.title(), List.of("#", "method", "chosen by rule", "status", "runs (seeds/task)",
+        Table t = new Table("leaderboard", full.title(), List.of("#", "method", "profile", "domain column", "config",
+                "chosen by rule", "status", "runs (seeds/task)",
                 "IQM [95% CI]", "rank interval", "mean [95% CI]", "median [95% CI]", "optimality gap [95% CI]",
                 "parameters", "wall-clock s/run"));
         int i = 1;
@@ -351,7 +366,8 @@ public final class Site {
             String rank = e.rank() == null ? "" : (e.rank().bestRank() == e.rank().worstRank()
                     ? Integer.toString(e.rank().bestRank()) : e.rank().bestRank() + "–" + e.rank().worstRank())
                     + String.format(Locale.ROOT, " (mean %.2f)", e.rank().meanRank());
-            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.selection() == null ? "" : e.selection(), e.status(),
+            t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.configs().profileText(), e.configs().columnText(),
+                    e.configs().hashCell(), e.selection() == null ? "" : e.selection(), e.status(),
                     e.runs() + " (" + seeds + ")",
                     Table.shown(iqm.point(), ci(iqm)), rank,
                     Table.shown(e.intervals().get(Metric.MEAN).point(), ci(e.intervals().get(Metric.MEAN))),
@@ -364,9 +380,11 @@ public final class Site {
 
     static Table tasksTable(Boards.Board b) {
         Table t = new Table("tasks", "Per task (" + Boards.kindShort(b.kind()) + "; mean over seeds, 95% CI)",
-                List.of("task", "method", "algorithm", "seeds", "mean", "95% low", "95% high"));
+                List.of("task", "method", "algorithm", "profile", "domain column", "config", "seeds", "mean", "95% low",
+                        "95% high"));
         for (Boards.TaskCell c : b.perTask()) {
-            t.row(c.task(), Table.link(c.label(), methodUrl(c.algorithm())), c.algorithm(), c.seeds(),
+            t.row(c.task(), Table.link(c.label(), methodUrl(c.algorithm())), c.algorithm(), c.configs().profileText(),
+                    c.configs().columnText(), c.configs().hashCell(), c.seeds(),
                     Table.shown(c.mean().point(), ci(c.mean())), c.mean().lower(), c.mean().upper());
         }
         return t;
@@ -386,7 +404,8 @@ public final class Site {
 
     Table runsTable(List<Store.RunRow> rows, String id, String title) throws SQLException {
         Table t = new Table(id, title, List.of("run", "suite", "task", "algorithm", "seed", "role", "status", "submitted by",
-                "config", "parameters", "train steps", "wall-clock s", "steps/s", "policy scores (final / last-3)"));
+                "config", "profile", "domain column", "parameters", "train steps", "wall-clock s", "steps/s",
+                "policy scores (final / last-3)"));
         Map<String, Suite> defs = new LinkedHashMap<>();
         // policy scores: one query per suite, not one per run
         Map<String, Map<Long, List<Store.PolicyScore>>> bySuite = new LinkedHashMap<>();
@@ -406,7 +425,8 @@ public final class Site {
             String role = def == null ? Suite.ROLE_REPORT : def.roleOf(r.seed());
             t.row(Table.link(r.id(), "/runs/" + r.id()), Table.link(r.suite(), suiteUrl(r.suite())), r.task(),
                     Table.link(r.algorithm(), methodUrl(r.algorithm())), r.seed(), role, r.status(), r.submittedBy(),
-                    shortHash(r.configHash()), r.parameterCount(), r.trainSteps(), r.totalSeconds(), r.stepsPerSecond(), sc.toString());
+                    shortHash(r.configHash()), r.profile(), ConfigSummary.column(r.domainColumn()), r.parameterCount(),
+                    r.trainSteps(), r.totalSeconds(), r.stepsPerSecond(), sc.toString());
         }
         return t;
     }
@@ -444,6 +464,11 @@ public final class Site {
         String q = "?kind=" + kindParam(kind);
         Page p = new Page("Suite " + s.id());
         p.h(1, "Suite " + s.id());
+        List<Store.SupersededNote> notes = store.superseded(s.id());
+        // first, above every number; a suite marked by two reports gets two notices
+        for (int i = 0; i < notes.size(); i++) {
+            supersededNotice(p, notes.get(i).notice(), i == 0 ? "superseded" : "superseded-" + (i + 1));
+        }
         p.p(def.description());
         Suite.ProtocolEntry pr = def.protocol();
         p.raw("<dl class=\"facts\">");
@@ -528,6 +553,32 @@ public final class Site {
         downloadLinks(p, base + "/download/runs", "");
         p.table(runsTable(store.runsOfSuite(s.id()), "runs", "Runs"), null);
         html(ctx, p.render());
+    }
+
+    /**
+     * The notice at the top of a superseded suite's page: since when and why, and which configs the change alters, so
+     * a reader sees before any number that these runs are not comparable with ones made under the current configs.
+     */
+    private static void supersededNotice(Page p, Superseded.Notice n, String id) {
+        p.raw("<div class=\"superseded\" role=\"note\"><p class=\"superseded-title\"><strong>")
+                .text(n.since() == null ? "Superseded:" : "Superseded since " + n.since() + ":").raw("</strong> ")
+                .text(n.reason()).raw("</p>");
+        if (n.checkedWith() != null) p.note("Checked with: " + n.checkedWith());
+        if (!n.changedConfigs().isEmpty()) p.table(changedConfigsTable(n, id), null);
+        p.raw("</div>");
+    }
+
+    /** One row per changed key of each changed config ("runs": the report's runs with that config, when known). */
+    static Table changedConfigsTable(Superseded.Notice n, String id) {
+        Table t = new Table(id, "Changed configurations", List.of("algorithm", "task", "profile", "key", "was", "now",
+                "runs"));
+        for (Superseded.ChangedConfig c : n.changedConfigs()) {
+            for (Map.Entry<String, Superseded.Change> e : c.changes().entrySet()) {
+                t.row(c.algorithm(), c.task(), c.profile(), e.getKey(), Superseded.show(e.getValue().was()),
+                        Superseded.show(e.getValue().now()), c.runs());
+            }
+        }
+        return t;
     }
 
     private static void downloadLinks(Page p, String base, String q) {
@@ -737,6 +788,7 @@ public final class Site {
         t.row("training noise", rec.protocol().trainNoise());
         t.row("profile", rec.profile());
         t.row("config hash", rec.configHash());
+        t.row("domain column", ConfigSummary.column(rec.domain() == null ? null : rec.domain().column()));
         t.row("config overrides", rec.spec().overrides().toString());
         t.row("parameter count", rec.parameterCount());
         t.row("harness version", rec.software() == null ? null : rec.software().harnessVersion());
@@ -771,15 +823,24 @@ public final class Site {
         return t;
     }
 
+    /** The per-domain values the config took, each with its source (empty for a record without a domain block). */
+    static Table domainTable(RunRecord rec) {
+        Table t = new Table("domain", "Applied per-domain settings", List.of("key", "value", "source"));
+        if (rec.domain() == null || rec.domain().applied() == null) return t;
+        for (RunRecord.AppliedSetting a : rec.domain().applied()) t.row(a.key(), a.value(), a.source());
+        return t;
+    }
+
     private Table runTable(Store.StoredRun sr, RunRecord rec, String table) {
         return switch (table) {
             case "provenance" -> provenanceTable(sr, rec);
+            case "domain" -> domainTable(rec);
             case "protocol" -> protocolTable(rec);
             case "datasets" -> datasetsTable(rec);
             case "evaluations" -> evaluationsTable(rec);
             case "episodes" -> episodesTable(rec);
             default -> throw new NotFound("run pages have no table '" + table
-                    + "' (provenance, protocol, datasets, evaluations, episodes)");
+                    + "' (provenance, domain, protocol, datasets, evaluations, episodes)");
         };
     }
 
@@ -841,6 +902,7 @@ public final class Site {
         p.table(datasetsTable(rec), base + "/download/datasets");
         p.h(2, "Protocol");
         p.table(protocolTable(rec), base + "/download/protocol");
+        domainBlock(p, rec, base);
         p.h(2, "Configuration");
         p.pre(Json.pretty(rec.config()));
         p.h(2, "Evaluations");
@@ -848,6 +910,23 @@ public final class Site {
         p.h(2, "Episodes");
         p.table(episodesTable(rec), base + "/download/episodes");
         html(ctx, p.render());
+    }
+
+    /** Which domain column the config followed, why, and each value it took with its source (docs/domains.md). */
+    private static void domainBlock(Page p, RunRecord rec, String base) {
+        p.h(2, "Domain settings", "domain");
+        RunRecord.DomainRecord d = rec.domain();
+        if (d == null) {
+            p.note("This record has no domain block: it was written before the harness resolved configs per domain"
+                    + " column, so its config is the profile's, with no per-domain values.");
+            return;
+        }
+        p.raw("<dl class=\"facts\">");
+        fact(p, "column", d.column());
+        fact(p, "why", d.why());
+        p.raw("</dl>");
+        if (d.rewardWarning() != null) p.raw("<p class=\"warning\">").text("Reward warning: " + d.rewardWarning()).raw("</p>");
+        p.table(domainTable(rec), base + "/download/domain");
     }
 
     private void runJson(Context ctx) throws SQLException {
@@ -870,7 +949,7 @@ public final class Site {
         o.put("name", "flowbench leaderboard API");
         ObjectNode e = o.putObject("endpoints");
         e.put("GET /api/suites", "suites with counts");
-        e.put("GET /api/suites/{name}/{version}", "suite definition and counts");
+        e.put("GET /api/suites/{name}/{version}", "suite definition and counts, and whether (and why) it is superseded");
         e.put("GET /api/suites/{name}/{version}/leaderboard?kind=last3|final", "aggregate table with intervals and rank intervals");
         e.put("GET /api/suites/{name}/{version}/tasks?kind=last3|final", "per-task means with intervals");
         e.put("GET /api/suites/{name}/{version}/sweep?kind=last3|final", "every candidate of every swept policy family, the"
@@ -892,6 +971,18 @@ public final class Site {
         o.put("runs", s.runs());
         o.put("methods", s.methods());
         o.put("source", s.source());
+        List<Store.SupersededNote> notes = store.superseded(s.id());
+        o.put("superseded", !notes.isEmpty());
+        // each note as its file gave it (the server-side path it was read from is not shown)
+        ArrayNode arr = o.putArray("supersededNotes");
+        for (Store.SupersededNote n : notes) {
+            ObjectNode j = arr.addObject();
+            j.put("since", n.notice().since());
+            j.put("reason", n.notice().reason());
+            j.put("checkedWith", n.notice().checkedWith());
+            j.set("changedConfigs", Json.tree(n.notice().changedConfigs()));
+            j.put("importedAt", n.importedAt());
+        }
         o.set("definition", Json.tree(s.definition()));
         json(ctx, o);
     }

@@ -29,6 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The leaderboard's database, through plain JDBC (a SQLite file by default). Suites, methods, submissions and runs:
  * each run keeps its full run.json text plus the columns the pages query, and its per-policy scores and learning
  * curve points in two side tables. The unique key (suite, task, algorithm, seed, config hash) catches duplicates.
+ * Superseded notes ({@link Superseded}) are kept per suite and per file they were read from, so importing the same
+ * report again replaces (or, without the file, clears) exactly what that file said.
  *
  * <p>Every change happens in one transaction (all runs of a bundle or an import, or none) and bumps the revision of
  * each suite it touches, which is what the statistics cache keys on. Writes are serialised by one lock: SQLite has a
@@ -37,7 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * but only SQLite is tested.
  */
 public final class Store implements AutoCloseable {
-    public static final int SCHEMA_VERSION = 1;
+    /** 2: runs.domain_column and the superseded table; a version-1 database is migrated in place on opening. */
+    public static final int SCHEMA_VERSION = 2;
     public static final String REPRODUCED = "reproduced";
     public static final String SUBMITTED = "submitted";
 
@@ -57,15 +60,20 @@ public final class Store implements AutoCloseable {
                          String profile, String status, String submittedBy, Long submissionId, String createdAt,
                          String reproducedAt, String datasetName, String trainSha256, String valSha256,
                          long parameterCount, long trainSteps, double totalSeconds, double trainSeconds,
-                         double evalSeconds, double stepsPerSecond, String gitRevision, String harnessVersion) {}
+                         double evalSeconds, double stepsPerSecond, String gitRevision, String harnessVersion,
+                         String domainColumn) {}
 
     /** A run with its full record text (and, for a reproduced submission, the text that was submitted). */
     public record StoredRun(RunRow row, String runJson, String submittedJson, String config) {}
 
-    /** One policy of one run: the headline numbers the statistics use; {@code dataset} groups runs for the selection rule. */
+    /**
+     * One policy of one run: the headline numbers the statistics use; {@code dataset} groups runs for the selection rule;
+     * profile and domain column (null for a record without a domain block) say which config the run had.
+     */
     public record PolicyScore(long run, String task, String algorithm, String policy, String configHash, long seed,
                               String status, double finalSuccess, double last3Success, double bestSuccess,
-                              long parameterCount, double totalSeconds, double trainSeconds, String dataset) {}
+                              long parameterCount, double totalSeconds, double trainSeconds, String dataset,
+                              String profile, String domainColumn) {}
 
     /** One point of a learning curve: overall success of a policy at an evaluation step. */
     public record EvalPoint(long run, String task, String algorithm, String policy, String configHash, long seed,
@@ -73,6 +81,15 @@ public final class Store implements AutoCloseable {
 
     /** A parsed run record and its JSON text as received. */
     public record ParsedRun(RunRecord record, String json, String origin) {}
+
+    /** A superseded note as stored: the suite it marks, the file it was read from, and the note. */
+    public record SupersededNote(String suite, String file, Superseded.Notice notice, String importedAt) {}
+
+    /**
+     * What an import says about a report's superseded note: the file looked for (whatever it marked before is
+     * cleared) and, when it holds a note that marks a suite, that suite and the note (else both null).
+     */
+    public record SupersededMark(String file, String suite, Superseded.Notice notice) {}
 
     /** What an import or submission did. */
     public record WriteReport(int inserted, int reproduced, int updated, int unchanged, List<Long> runIds, Long submissionId) {}
@@ -152,7 +169,7 @@ public final class Store implements AutoCloseable {
                     + " parameter_count INTEGER NOT NULL, train_steps INTEGER NOT NULL, total_seconds REAL NOT NULL,"
                     + " train_seconds REAL NOT NULL, eval_seconds REAL NOT NULL, steps_per_second REAL NOT NULL,"
                     + " git_revision TEXT, harness_version TEXT, protocol TEXT NOT NULL, config TEXT NOT NULL,"
-                    + " run_json TEXT NOT NULL, submitted_json TEXT,"
+                    + " run_json TEXT NOT NULL, submitted_json TEXT, domain_column TEXT,"
                     + " UNIQUE (suite, task, algorithm, seed, config_hash))");
             s.execute("CREATE TABLE IF NOT EXISTS policy_scores (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
                     + " policy TEXT NOT NULL, final_step INTEGER NOT NULL, final_success REAL NOT NULL,"
@@ -161,6 +178,10 @@ public final class Store implements AutoCloseable {
             s.execute("CREATE TABLE IF NOT EXISTS evals (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
                     + " policy TEXT NOT NULL, step INTEGER NOT NULL, success REAL NOT NULL, mean_return REAL NOT NULL,"
                     + " PRIMARY KEY (run, policy, step))");
+            // changed_configs: the note's changedConfigs array as canonical JSON (read back through Superseded)
+            s.execute("CREATE TABLE IF NOT EXISTS superseded (suite TEXT NOT NULL REFERENCES suites(suite),"
+                    + " file TEXT NOT NULL, since TEXT, reason TEXT NOT NULL, checked_with TEXT,"
+                    + " changed_configs TEXT NOT NULL, imported_at TEXT NOT NULL, PRIMARY KEY (suite, file))");
             s.execute("CREATE INDEX IF NOT EXISTS runs_suite ON runs(suite)");
             s.execute("CREATE INDEX IF NOT EXISTS runs_algorithm ON runs(algorithm)");
         }
@@ -168,6 +189,10 @@ public final class Store implements AutoCloseable {
             try (ResultSet rs = p.executeQuery()) {
                 if (rs.next()) {
                     int v = Integer.parseInt(rs.getString(1));
+                    if (v == 1) {
+                        migrateFrom1(c);
+                        return;
+                    }
                     if (v != SCHEMA_VERSION) {
                         throw new SQLException("database schema version " + v + "; this leaderboard reads version "
                                 + SCHEMA_VERSION + " (use a new --db file)");
@@ -179,6 +204,46 @@ public final class Store implements AutoCloseable {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO meta(key, value) VALUES ('schema', ?)")) {
             p.setString(1, Integer.toString(SCHEMA_VERSION));
             p.executeUpdate();
+        }
+    }
+
+    /**
+     * Version 1 to 2, in one transaction: the runs get their domain column, read from each stored record (null for
+     * records written before domains); the superseded table was already created above. Migrated rather than refused
+     * because the main job keeps its database (runs/leaderboard.db) between runs.
+     */
+    private static void migrateFrom1(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            try (Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE runs ADD COLUMN domain_column TEXT");
+            }
+            try (PreparedStatement q = c.prepareStatement("SELECT id, run_json FROM runs");
+                 PreparedStatement u = c.prepareStatement("UPDATE runs SET domain_column = ? WHERE id = ?");
+                 ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    JsonNode col;
+                    try {
+                        col = Json.mapper().readTree(rs.getString(2)).path("domain").path("column");
+                    } catch (java.io.IOException e) {
+                        throw new SQLException("migrating to schema " + SCHEMA_VERSION + ": stored record of run "
+                                + rs.getLong(1) + " is unreadable: " + e.getMessage(), e);
+                    }
+                    u.setString(1, col.isTextual() ? col.textValue() : null);
+                    u.setLong(2, rs.getLong(1));
+                    u.executeUpdate();
+                }
+            }
+            try (PreparedStatement p = c.prepareStatement("UPDATE meta SET value = ? WHERE key = 'schema'")) {
+                p.setString(1, Integer.toString(SCHEMA_VERSION));
+                p.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 
@@ -343,7 +408,7 @@ public final class Store implements AutoCloseable {
     private static final String RUN_COLUMNS = "r.id, r.run_id, r.suite, r.task, r.algorithm, r.seed, r.config_hash,"
             + " r.profile, r.status, r.submitted_by, r.submission_id, r.created_at, r.reproduced_at, r.dataset_name,"
             + " r.train_sha256, r.val_sha256, r.parameter_count, r.train_steps, r.total_seconds, r.train_seconds,"
-            + " r.eval_seconds, r.steps_per_second, r.git_revision, r.harness_version";
+            + " r.eval_seconds, r.steps_per_second, r.git_revision, r.harness_version, r.domain_column";
 
     private static RunRow runRow(ResultSet rs) throws SQLException {
         long sub = rs.getLong(11);
@@ -352,7 +417,7 @@ public final class Store implements AutoCloseable {
                 rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), submission, rs.getString(12),
                 rs.getString(13), rs.getString(14), rs.getString(15), rs.getString(16), rs.getLong(17), rs.getLong(18),
                 rs.getDouble(19), rs.getDouble(20), rs.getDouble(21), rs.getDouble(22), rs.getString(23),
-                rs.getString(24));
+                rs.getString(24), rs.getString(25));
     }
 
     public List<RunRow> runsOfSuite(String suite) throws SQLException {
@@ -380,7 +445,7 @@ public final class Store implements AutoCloseable {
             p.setLong(1, id);
             try (ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
-                return Optional.of(new StoredRun(runRow(rs), rs.getString(25), rs.getString(26), rs.getString(27)));
+                return Optional.of(new StoredRun(runRow(rs), rs.getString(26), rs.getString(27), rs.getString(28)));
             }
         }
     }
@@ -395,7 +460,8 @@ public final class Store implements AutoCloseable {
     public List<PolicyScore> scores(String suite) throws SQLException {
         try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r.id, r.task, r.algorithm, ps.policy,"
                 + " r.config_hash, r.seed, r.status, ps.final_success, ps.last3_success, ps.best_success, r.parameter_count,"
-                + " r.total_seconds, r.train_seconds, r.dataset_name FROM policy_scores ps JOIN runs r ON r.id = ps.run"
+                + " r.total_seconds, r.train_seconds, r.dataset_name, r.profile, r.domain_column"
+                + " FROM policy_scores ps JOIN runs r ON r.id = ps.run"
                 + " WHERE r.suite = ?"
                 + " ORDER BY r.algorithm, ps.policy, r.config_hash, r.task, r.seed")) {
             p.setString(1, suite);
@@ -404,7 +470,7 @@ public final class Store implements AutoCloseable {
                 while (rs.next()) {
                     out.add(new PolicyScore(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getLong(6), rs.getString(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10), rs.getLong(11),
-                            rs.getDouble(12), rs.getDouble(13), rs.getString(14)));
+                            rs.getDouble(12), rs.getDouble(13), rs.getString(14), rs.getString(15), rs.getString(16)));
                 }
             }
             return out;
@@ -526,6 +592,16 @@ public final class Store implements AutoCloseable {
      * @throws SQLException when a run's suite is unknown or the database refuses a row; nothing is then stored
      */
     public WriteReport importReproduced(List<ParsedRun> runs) throws SQLException {
+        return importReproduced(runs, null);
+    }
+
+    /**
+     * {@link #importReproduced(List)}, and in the same transaction the report's superseded note: what {@code mark}'s
+     * file marked before is cleared, then its note (if any) is stored for its suite.
+     *
+     * @param mark null when the import has no superseded note to record or clear
+     */
+    public WriteReport importReproduced(List<ParsedRun> runs, SupersededMark mark) throws SQLException {
         writeLock.lock();
         try (Connection c = connect()) {
             c.setAutoCommit(false);
@@ -570,6 +646,7 @@ public final class Store implements AutoCloseable {
                     touched.add(key.suite());
                 }
                 for (String s : touched) bumpRevision(c, s);
+                if (mark != null) putSuperseded(c, mark, now);
                 c.commit();
                 return new WriteReport(inserted, reproduced, updated, unchanged, ids, null);
             } catch (SQLException | RuntimeException e) {
@@ -578,6 +655,52 @@ public final class Store implements AutoCloseable {
             }
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    private static void putSuperseded(Connection c, SupersededMark mark, String now) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("DELETE FROM superseded WHERE file = ?")) {
+            p.setString(1, mark.file());
+            p.executeUpdate();
+        }
+        if (mark.suite() == null || mark.notice() == null || !mark.notice().superseded()) return;
+        requireSuite(c, mark.suite(), mark.file());
+        Superseded.Notice n = mark.notice();
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO superseded(suite, file, since, reason, checked_with,"
+                + " changed_configs, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            p.setString(1, mark.suite());
+            p.setString(2, mark.file());
+            p.setString(3, n.since());
+            p.setString(4, n.reason());
+            p.setString(5, n.checkedWith());
+            p.setString(6, Json.canonical(n.changedConfigs()));
+            p.setString(7, now);
+            p.executeUpdate();
+        }
+    }
+
+    /** Superseded notes of one suite, or of every suite when {@code suite} is null; by suite, then date, then file. */
+    public List<SupersededNote> superseded(String suite) throws SQLException {
+        try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT suite, file, since, reason,"
+                + " checked_with, changed_configs, imported_at FROM superseded"
+                + (suite == null ? "" : " WHERE suite = ?") + " ORDER BY suite, since, file")) {
+            if (suite != null) p.setString(1, suite);
+            List<SupersededNote> out = new ArrayList<>();
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    List<Superseded.ChangedConfig> changed;
+                    try {
+                        changed = Superseded.changedConfigs(Json.mapper().readTree(rs.getString(6)), "changedConfigs",
+                                new ArrayList<>());
+                    } catch (java.io.IOException | Superseded.Invalid e) {
+                        throw new SQLException("stored superseded note of suite " + rs.getString(1) + " is unreadable: "
+                                + e.getMessage(), e);
+                    }
+                    out.add(new SupersededNote(rs.getString(1), rs.getString(2), new Superseded.Notice(true,
+                            rs.getString(3), rs.getString(4), rs.getString(5), changed), rs.getString(7)));
+                }
+            }
+            return out;
         }
     }
 
@@ -679,8 +802,8 @@ public final class Store implements AutoCloseable {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO runs(run_id, suite, task, algorithm, seed, config_hash,"
                 + " profile, status, submission_id, submitted_by, created_at, reproduced_at, dataset_name, train_sha256,"
                 + " val_sha256, parameter_count, train_steps, total_seconds, train_seconds, eval_seconds, steps_per_second,"
-                + " git_revision, harness_version, protocol, config, run_json, submitted_json)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " git_revision, harness_version, protocol, config, run_json, domain_column, submitted_json)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             int i = 1;
             p.setString(i++, r.identity().runId());
@@ -697,7 +820,7 @@ public final class Store implements AutoCloseable {
             p.setString(i++, now);
             p.setString(i++, REPRODUCED.equals(status) ? now : null);
             setRecordColumns(p, i, r, pr.json());
-            p.setString(27, null);
+            p.setString(28, null);
             p.executeUpdate();
             id = generatedKey(p);
         }
@@ -705,7 +828,7 @@ public final class Store implements AutoCloseable {
         return id;
     }
 
-    /** Sets columns 13..26 (dataset_name .. run_json) from the record. */
+    /** Sets 15 columns from {@code start} (dataset_name .. run_json, domain_column) from the record. */
     private static void setRecordColumns(PreparedStatement p, int start, RunRecord r, String json) throws SQLException {
         int i = start;
         p.setString(i++, r.identity().datasetName());
@@ -721,7 +844,8 @@ public final class Store implements AutoCloseable {
         p.setString(i++, r.software() == null ? null : r.software().harnessVersion());
         p.setString(i++, Json.canonical(r.protocol()));
         p.setString(i++, Json.canonical(r.config()));
-        p.setString(i, json);
+        p.setString(i++, json);
+        p.setString(i, r.domain() == null ? null : r.domain().column());
     }
 
     private static void replaceRun(Connection c, long id, ParsedRun pr, String submittedJson, String reproducedAt)
@@ -729,14 +853,15 @@ public final class Store implements AutoCloseable {
         RunRecord r = pr.record();
         String sql = "UPDATE runs SET run_id = ?, profile = ?, dataset_name = ?, train_sha256 = ?, val_sha256 = ?,"
                 + " parameter_count = ?, train_steps = ?, total_seconds = ?, train_seconds = ?, eval_seconds = ?,"
-                + " steps_per_second = ?, git_revision = ?, harness_version = ?, protocol = ?, config = ?, run_json = ?"
+                + " steps_per_second = ?, git_revision = ?, harness_version = ?, protocol = ?, config = ?, run_json = ?,"
+                + " domain_column = ?"
                 + (submittedJson != null ? ", status = 'reproduced', submitted_json = ?, reproduced_at = ?" : "")
                 + " WHERE id = ?";
         try (PreparedStatement p = c.prepareStatement(sql)) {
             p.setString(1, r.identity().runId());
             p.setString(2, r.profile());
             setRecordColumns(p, 3, r, pr.json());
-            int i = 17;
+            int i = 18;
             if (submittedJson != null) {
                 p.setString(i++, submittedJson);
                 p.setString(i++, reproducedAt);

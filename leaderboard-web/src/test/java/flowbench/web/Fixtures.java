@@ -192,6 +192,37 @@ final class Fixtures {
                 r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain());
     }
 
+    /** The record with another domain block (null: none, as in records written before per-domain configs). */
+    static RunRecord withDomain(RunRecord r, RunRecord.DomainRecord d) {
+        return withRunId(new RunRecord(r.schemaVersion(), r.status(), r.identity(), r.spec(), r.profile(), r.config(),
+                r.configHash(), r.parameterCount(), r.datasets(), r.protocol(), r.evaluations(), r.summary(), r.timing(),
+                r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), d));
+    }
+
+    /** The record under another profile (the run id follows). */
+    static RunRecord withProfile(RunRecord r, String profile) {
+        return withRunId(new RunRecord(r.schemaVersion(), r.status(), r.identity(), r.spec(), profile, r.config(),
+                r.configHash(), r.parameterCount(), r.datasets(), r.protocol(), r.evaluations(), r.summary(), r.timing(),
+                r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain()));
+    }
+
+    /** A domain block as the harness writes it, with one applied value. */
+    static RunRecord.DomainRecord domain(String column, String why, String rewardWarning, String key, String value,
+                                         String source) {
+        return new RunRecord.DomainRecord(column, why, rewardWarning, List.of(new RunRecord.AppliedSetting(key, value, source)));
+    }
+
+    /**
+     * A published report as {@code reports/<suite>/<version>/} holds it: the records under {@code runs/}, and
+     * {@code superseded.json} beside that folder when {@code superseded} is not null. Returns the runs folder.
+     */
+    static Path writeReport(Path reports, String suite, List<RunRecord> records, String superseded) throws IOException {
+        Path report = reports.resolve(suite);
+        Path runs = writeResults(Files.createDirectories(report.resolve("runs")), records);
+        if (superseded != null) Files.writeString(report.resolve(Superseded.FILE), superseded);
+        return runs;
+    }
+
     /** Writes records into a results folder laid out as the harness does: task/algorithm/seedN/run.json. */
     static Path writeResults(Path root, List<RunRecord> records) throws IOException {
         for (RunRecord r : records) {

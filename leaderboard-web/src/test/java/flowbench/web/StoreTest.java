@@ -166,6 +166,37 @@ class StoreTest {
     }
 
     @Test
+    void aVersion1DatabaseIsMigratedInPlace() throws Exception {
+        // the main job keeps runs/leaderboard.db: a database written before domain columns must open, not be refused
+        Path db = tmp.resolve("v1.db");
+        Store store = new Store(Store.sqliteUrl(db));
+        LeaderboardServer.registerShippedSuites(store);
+        RunRecord withDomain = Fixtures.withDomain(Fixtures.baseline().get(0),
+                Fixtures.domain("antmaze-large-navigate", "why", null, "horizon", "1", "reproduce.py"));
+        List<RunRecord> records = new ArrayList<>(Fixtures.baseline().subList(1, 4));
+        records.add(withDomain);
+        Importer.importFolder(Fixtures.writeResults(tmp.resolve("results"), records), store);
+        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+            s.execute("ALTER TABLE runs DROP COLUMN domain_column");
+            s.execute("DROP TABLE superseded");
+            s.execute("UPDATE meta SET value = '1' WHERE key = 'schema'");
+        }
+        Store migrated = new Store(Store.sqliteUrl(db));
+        assertEquals(4, migrated.runCount());
+        for (Store.RunRow r : migrated.runsOfSuite(Fixtures.SUITE)) {
+            assertEquals(r.runId().equals(withDomain.identity().runId()) ? "antmaze-large-navigate" : null, r.domainColumn(),
+                    r.toString());
+        }
+        assertEquals(List.of(), migrated.superseded(null));
+        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
+            rs.next();
+            assertEquals(Integer.toString(Store.SCHEMA_VERSION), rs.getString(1));
+        }
+        new Store(Store.sqliteUrl(db));
+    }
+
+    @Test
     void aDatabaseOfAnotherSchemaVersionIsRefused() throws Exception {
         Path db = tmp.resolve("old.db");
         new Store(Store.sqliteUrl(db));

@@ -180,6 +180,28 @@ class RegistryContractTest {
         return json.at("/" + key.replace('.', '/'));
     }
 
+    /** 'flowbench run --help' shows these; they must work for every algorithm as printed. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("algorithms")
+    void theHelpExamplesWorkEverywhere(Algorithm<?> a) {
+        JsonNode c = Configs.toJson(config(a, Map.of("lr", "1e-3", "hidden", "[256,256]", "discount", "0.995")));
+        assertEquals(0.995, c.get("discount").asDouble());
+        int lrs = 0, widths = 0;
+        for (String k : List.of("learningRate", "actorLearningRate", "criticLearningRate", "valueLearningRate")) {
+            if (c.has(k)) {
+                assertEquals(1e-3, c.get(k).asDouble(), a.name() + " " + k);
+                lrs++;
+            }
+        }
+        for (String k : List.of("hidden", "actorHidden", "criticHidden")) {
+            if (c.has(k)) {
+                assertEquals("[256,256]", c.get(k).toString(), a.name() + " " + k);
+                widths++;
+            }
+        }
+        assertTrue(lrs > 0 && widths > 0, a.name() + ": lr and hidden reach nothing");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("algorithms")
     void checkpointResumeIsBitIdentical(Algorithm<?> a, @TempDir Path dir) throws Exception {

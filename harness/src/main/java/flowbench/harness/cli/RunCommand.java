@@ -119,9 +119,11 @@ final class RunCommand implements Callable<Integer> {
         RunSpec runSpec = toSpec();
         Registry registry = main.context.registry().get();
         // a --set key that names nothing is a usage error (status 2), found before any data is touched
+        flowbench.harness.env.TaskMode mode = registry.task(task).mode();
         Algorithm<?> chosen = registry.algorithm(algorithm);
         try {
             Configs.canonicalKeys(chosen.name(), chosen.configType(), overrides);
+            Configs.refuseInert(chosen.name(), chosen.configType(), mode, overrides);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--set: " + e.getMessage(), e,
                     spec.findOption("--set"), String.valueOf(overrides));

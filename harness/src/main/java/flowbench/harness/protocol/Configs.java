@@ -122,6 +122,30 @@ public final class Configs {
         return out;
     }
 
+    /**
+     * Keys that only shape hindsight goal sampling: on a single-task task nothing reads them, so setting one would change
+     * the config hash and nothing else.
+     */
+    static boolean goalSamplingKey(String key) {
+        String leaf = key.substring(key.lastIndexOf('.') + 1);
+        return key.startsWith("goals.") || leaf.matches("(actor|value)P(Cur|Traj|Random)Goal|(actor|value)GeomSample|goalNegativeReward");
+    }
+
+    /**
+     * Refuses user overrides that would take no effect on a task of this mode (goal-sampling keys on a single-task
+     * task), naming them and why; {@code overrides} as the user typed them (aliases allowed).
+     */
+    public static void refuseInert(String algorithm, Class<? extends Record> type, flowbench.harness.env.TaskMode mode,
+                                   Map<String, String> overrides) {
+        if (mode != flowbench.harness.env.TaskMode.SINGLE_TASK) return;
+        List<String> inert = canonicalKeys(algorithm, type, overrides).keySet().stream().filter(Configs::goalSamplingKey).toList();
+        if (!inert.isEmpty()) {
+            throw new IllegalArgumentException("config key(s) " + inert + " of algorithm '" + algorithm + "' only shape "
+                    + "hindsight goal sampling, which a single-task task does not use; drop them, or use the task's "
+                    + "goal-conditioned name");
+        }
+    }
+
     private static List<String> targets(String key, List<String> keys) {
         if (keys.contains(key)) return List.of(key);
         String camel = camel(key);
@@ -163,6 +187,14 @@ public final class Configs {
         ObjectMapper mapper = Json.mapper();
         ObjectNode tree = mapper.valueToTree(base);
         Class<C> type = algorithm.configType();
+        // aliases become config keys; a key that names nothing is left for apply(), whose message is the precise one
+        Map<String, String> expanded = new TreeMap<>();
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            List<String> t = targets(e.getKey(), keys(type));
+            if (t.isEmpty()) expanded.put(e.getKey(), e.getValue());
+            else expanded.putAll(canonicalKeys(algorithm.name(), type, Map.of(e.getKey(), e.getValue())));
+        }
+        overrides = expanded;
         for (Map.Entry<String, String> e : new TreeMap<>(overrides).entrySet()) {
             apply(algorithm.name(), type, tree, e.getKey(), e.getValue());
         }

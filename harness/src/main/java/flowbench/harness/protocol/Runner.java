@@ -155,6 +155,7 @@ public final class Runner {
 
         RunOutcome run() throws IOException {
             // everything that can be checked without touching the run folder is checked first
+            Configs.refuseInert(algorithm.name(), algorithm.configType(), task.mode(), spec.overrides());
             resolved = Configs.resolve(algorithm, spec.profile(), Domains.of(task.name()), spec.overrides());
             config = resolved.config();
             configHash = Configs.hash(config);

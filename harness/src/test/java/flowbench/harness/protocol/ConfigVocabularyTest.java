@@ -69,6 +69,20 @@ class ConfigVocabularyTest {
     }
 
     @Test
+    void goalSamplingKeysAreRefusedOnSingleTaskTasksOnly() {
+        record G(double lr, flowbench.harness.data.GoalSampling goals, double actorPTrajGoal) {}
+        assertTrue(Configs.goalSamplingKey("goals.valuePCurGoal"));
+        assertTrue(Configs.goalSamplingKey("actorPTrajGoal"));
+        assertTrue(Configs.goalSamplingKey("goalNegativeReward"));
+        assertFalse(Configs.goalSamplingKey("lr"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Configs.refuseInert("g", G.class,
+                flowbench.harness.env.TaskMode.SINGLE_TASK, Map.of("goals.actorGeomSample", "false", "lr", "1")));
+        assertTrue(e.getMessage().contains("[goals.actorGeomSample]") && e.getMessage().contains("single-task"), e.getMessage());
+        Configs.refuseInert("g", G.class, flowbench.harness.env.TaskMode.GOAL_CONDITIONED, Map.of("goals.actorGeomSample", "false"));
+        Configs.refuseInert("g", G.class, flowbench.harness.env.TaskMode.SINGLE_TASK, Map.of("lr", "1"));
+    }
+
+    @Test
     void domainValuesLayerBetweenProfileAndUser() {
         Domain p3 = Domains.of("ogbench:puzzle-3x3-play-singletask-task2-sparse-v0");
         Configs.Resolved<Cfg> r = Configs.resolve(alg, "cpu", p3, Map.of());
