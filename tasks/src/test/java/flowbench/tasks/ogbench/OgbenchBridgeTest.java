@@ -149,6 +149,28 @@ class OgbenchBridgeTest {
         String m = assertThrows(IllegalArgumentException.class,
                 () -> puzzle.relabel(Map.of("qpos", new float[3 * 23]), 3, r, s)).getMessage();
         assertTrue(m.contains("'button_states'"), m);
+
+        // the sparse name: the same relabelling, then r <- -[r != 0] (QAM's --sparse); success unchanged
+        Relabeler sparse = task("puzzle-3x3-play-singletask-sparse-v0").relabeler();
+        sparse.relabel(Map.of("qpos", new float[3 * 23], "button_states", states), 3, r, s);
+        assertArrayEquals(new float[]{0, -1, -1}, r);
+        assertArrayEquals(new boolean[]{true, false, false}, s);
+    }
+
+    /** A sparse single-task name steps OGBench's own env and reports -[r != 0] as the reward. */
+    @Test
+    void sparseNameReportsTheSparseRewardOfTheSameEnv() {
+        OgbenchTask dense = task("puzzle-3x3-play-singletask-task1-v0");
+        OgbenchTask sparse = task("puzzle-3x3-play-singletask-task1-sparse-v0");
+        long[] seeds = {11, 12};
+        float[] rd, rs;
+        try (var d = dense.newEnvironment(); var sp = sparse.newEnvironment()) {
+            assertArrayEquals(d.reset(1, seeds), sp.reset(1, seeds), "same env, same seeds, same start");
+            float[] actions = new float[2 * dense.spec().actionDim()];
+            rd = d.step(actions).rewards();
+            rs = sp.step(actions).rewards();
+        }
+        for (int i = 0; i < 2; i++) assertEquals(rd[i] != 0f ? -1f : 0f, rs[i], "episode " + i + ": dense " + rd[i]);
     }
 
     /** The harness Evaluator runs unchanged on a bridge environment: lockstep batches, goals, termination, truncation. */
