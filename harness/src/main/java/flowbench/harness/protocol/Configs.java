@@ -150,6 +150,9 @@ public final class Configs {
         if (keys.contains(key)) return List.of(key);
         String camel = camel(key);
         if (keys.contains(camel)) return List.of(camel);
+        // goal sampling is nested under goals. in most configs and flat in flow BC's and QGF's: both spellings work
+        if (camel.startsWith("goals.") && keys.contains(camel.substring(6))) return List.of(camel.substring(6));
+        if (keys.contains("goals." + camel)) return List.of("goals." + camel);
         for (String k : new String[] {key, camel}) {
             List<String> alias = ALIASES.get(k);
             if (alias != null) {

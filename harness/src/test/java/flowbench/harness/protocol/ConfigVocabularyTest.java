@@ -53,6 +53,14 @@ class ConfigVocabularyTest {
     }
 
     @Test
+    void goalSamplingKeysWorkNestedOrFlat() {
+        record Nested(double lr, flowbench.harness.data.GoalSampling goals) {}
+        record Flat(double lr, double actorPTrajGoal) {}
+        assertEquals(Map.of("goals.actorPTrajGoal", "0.5"), Configs.canonicalKeys("n", Nested.class, Map.of("actorPTrajGoal", "0.5")));
+        assertEquals(Map.of("actorPTrajGoal", "0.5"), Configs.canonicalKeys("f", Flat.class, Map.of("goals.actorPTrajGoal", "0.5")));
+    }
+
+    @Test
     void aKeySetTwiceWithDifferentValuesIsRefused() {
         var e = assertThrows(IllegalArgumentException.class, () -> Configs.resolve(alg, "cpu", Domains.of("x"),
                 Map.of("hidden", "[32]", "actorHidden", "[64]")));
@@ -61,7 +69,9 @@ class ConfigVocabularyTest {
 
     @Test
     void unknownAndRemovedKeysAreRefusedWithTheValidOnes() {
-        for (String k : List.of("nosuchkey", "goals.discount", "learning_rat")) {
+        // the old spelling goals.discount now reaches the one discount (it used to be accepted and change nothing)
+        assertEquals(0.9, Configs.resolve(alg, "cpu", Domains.of("x"), Map.of("goals.discount", "0.9")).config().discount());
+        for (String k : List.of("nosuchkey", "goals.nosuch", "learning_rat")) {
             var e = assertThrows(IllegalArgumentException.class, () -> Configs.resolve(alg, "cpu", Domains.of("x"), Map.of(k, "1")));
             assertTrue(e.getMessage().contains("unknown config key '" + k + "'"), e.getMessage());
             assertTrue(e.getMessage().contains("valid keys: actorHidden, criticHidden, actorLearningRate"), e.getMessage());
