@@ -34,9 +34,14 @@ import java.util.regex.Pattern;
  * The statistics of a suite's leaderboard, computed with {@code flowbench.harness.stats} and cached per suite
  * revision and score kind: a new import or submission bumps the revision and the next request recomputes.
  *
- * <p>A leaderboard entry is one (algorithm, policy, config hash): a learner that exposes several policies gives
- * several entries, except the candidates of a swept family (QGF's {@code qgf(w=...)}, see {@link Sweeps}): with the
- * suite's declared selection rule they form ONE entry per family ({@code qgf [w by rule]}), the candidate chosen on
+ * <p>A leaderboard entry is one (algorithm, policy, method config): the method config
+ * ({@link Store#methodConfig(flowbench.harness.protocol.RunRecord)}) is the run's profile and overrides, the same on
+ * every task, where the config hash of the resolved config differs between tasks of different domains (per-domain
+ * values, docs/domains.md); so one choice of method is one entry over every task, and its rows list every resolved
+ * config hash behind them ({@link ConfigSummary}). An algorithm with several method configs in a suite gets
+ * "[config xxxxxxxx]" (the method config's first 8 hex digits) in its labels. A learner that exposes several
+ * policies gives several entries, except the candidates of a swept family (QGF's {@code qgf(w=...)}, see
+ * {@link Sweeps}): with the suite's declared selection rule they form ONE entry per family ({@code qgf [w by rule]}), the candidate chosen on
  * the selection seeds and scored on the report seeds, recomputed here from the stored runs whoever submitted them;
  * without a rule they are not entries at all, only rows of the sweep table. Runs with a selection seed are never
  * entry results. Headline intervals (IQM, mean, median, optimality gap) use rliable's 50,000-rep 95% stratified
@@ -67,10 +72,11 @@ public final class Boards {
     /**
      * One leaderboard row.
      *
-     * @param selection for a swept family's entry, the rule's choice ("w=0.3 (chosen on seeds 100–101)"); else null
-     * @param configs   profiles, domain columns and config hashes of the entry's runs
+     * @param methodConfig what the entry's runs have in common, {@link Store#methodConfig} (profile and overrides)
+     * @param selection    for a swept family's entry, the rule's choice ("w=0.3 (chosen on seeds 100–101)"); else null
+     * @param configs      profiles, domain columns and config hashes of the entry's runs
      */
-    public record Entry(String key, String label, String algorithm, String policy, String configHash, String status,
+    public record Entry(String key, String label, String algorithm, String policy, String methodConfig, String status,
                         int runs, int minSeeds, int maxSeeds, List<String> tasks, Map<Metric, Interval> intervals,
                         RankInterval rank, long parameterCount, double meanSeconds, double meanTrainSeconds,
                         String selection, ConfigSummary configs) {}
@@ -78,13 +84,16 @@ public final class Boards {
     /**
      * One row of the sweep table: a candidate of a swept family over the runs of one group and role.
      *
-     * @param status    "selected by rule", {@link Sweeps#NO_RULE}, or why the rule could not be applied
-     * @param role      "selection", "report" or "no rule"
-     * @param scoreKind the rule's kind for selection rows, the page's for the others
-     * @param mean      plain mean over the runs (for selection rows, exactly the number the rule compares)
+     * @param methodConfig the family's method config (its runs' profile and overrides)
+     * @param status       "selected by rule", {@link Sweeps#NO_RULE}, or why the rule could not be applied
+     * @param role         "selection", "report" or "no rule"
+     * @param scoreKind    the rule's kind for selection rows, the page's for the others
+     * @param mean         plain mean over the runs (for selection rows, exactly the number the rule compares)
+     * @param configs      profiles, domain columns and config hashes of the row's runs
      */
-    public record SweepRow(String method, String algorithm, String configHash, String family, String status, String group,
-                           String candidate, boolean chosen, String role, String scoreKind, int runs, double mean) {}
+    public record SweepRow(String method, String algorithm, String methodConfig, String family, String status, String group,
+                           String candidate, boolean chosen, String role, String scoreKind, int runs, double mean,
+                           ConfigSummary configs) {}
 
     /** Mean of one entry on one task with its bootstrap interval, and the configs of those runs. */
     public record TaskCell(String entry, String label, String algorithm, String task, int seeds, Interval mean,
@@ -120,8 +129,14 @@ public final class Boards {
         return kind == ScoreKind.FINAL ? s.finalSuccess() : s.last3Success();
     }
 
-    private static String entryKey(String algorithm, String policy, String config) {
-        return algorithm + "\n" + policy + "\n" + config;
+    private static String entryKey(String algorithm, String policy, String methodConfig) {
+        return algorithm + "\n" + policy + "\n" + methodConfig;
+    }
+
+    /** The label suffix of an algorithm with several method configs in the suite: " [config xxxxxxxx]". */
+    private static String configSuffix(Map<String, Set<String>> configs, String algorithm, String methodConfig) {
+        return configs.getOrDefault(algorithm, Set.of()).size() > 1
+                ? " [config " + ConfigSummary.shortHash(methodConfig) + "]" : "";
     }
 
     private static String runKey(long run, String policy) {
@@ -129,10 +144,12 @@ public final class Boards {
     }
 
     /**
-     * Stored runs as {@link Sweeps} reads them. Policies are put in each (algorithm, config)'s learner order, read
-     * from the record of its first run (by task, seed) unless {@code order} gives it; that order breaks exact ties.
+     * Stored runs as {@link Sweeps} reads them, grouped by method config: each {@link Sweeps.Run}'s
+     * {@code configHash} is its run's method config, so a family is one (algorithm, method config) over every task,
+     * like the entries. Policies are put in each (algorithm, method config)'s learner order, read from the record of
+     * its first run (by task, seed) unless {@code order} gives it; that order breaks exact ties.
      *
-     * @param order (algorithm + "\n" + config hash) to policy order, for groups the caller knows better (may be empty)
+     * @param order (algorithm + "\n" + method config) to policy order, for groups the caller knows better (may be empty)
      */
     static List<Sweeps.Run> sweepRuns(Store store, List<Store.PolicyScore> scores, Map<String, List<String>> order)
             throws SQLException {
@@ -141,14 +158,14 @@ public final class Boards {
         Map<String, Store.PolicyScore> firstRun = new TreeMap<>();
         for (List<Store.PolicyScore> l : byRun.values()) {
             Store.PolicyScore f = l.get(0);
-            firstRun.merge(f.algorithm() + "\n" + f.configHash(), f, (a, b) -> {
+            firstRun.merge(f.algorithm() + "\n" + f.methodConfig(), f, (a, b) -> {
                 int t = a.task().compareTo(b.task());
                 return t < 0 || t == 0 && a.seed() <= b.seed() ? a : b;
             });
         }
         Map<String, List<String>> orders = new HashMap<>(order);
         for (Map.Entry<String, Store.PolicyScore> e : firstRun.entrySet()) {
-            // only (algorithm, config)s with a policy that could be a swept candidate need the order
+            // only (algorithm, method config)s with a policy that could be a swept candidate need the order
             if (!orders.containsKey(e.getKey()) && byRun.get(e.getValue().run()).stream().anyMatch(x -> x.policy().contains("("))) {
                 orders.put(e.getKey(), store.policyOrder(e.getValue().run()));
             }
@@ -157,14 +174,14 @@ public final class Boards {
         for (Map.Entry<Long, List<Store.PolicyScore>> e : byRun.entrySet()) {
             List<Store.PolicyScore> l = new ArrayList<>(e.getValue());
             Store.PolicyScore f = l.get(0);
-            List<String> ord = orders.getOrDefault(f.algorithm() + "\n" + f.configHash(), List.of());
+            List<String> ord = orders.getOrDefault(f.algorithm() + "\n" + f.methodConfig(), List.of());
             l.sort(Comparator.comparingInt((Store.PolicyScore x) -> ord.contains(x.policy()) ? ord.indexOf(x.policy()) : Integer.MAX_VALUE)
                     .thenComparing(Store.PolicyScore::policy));
             List<Sweeps.PolicyScore> ps = new ArrayList<>();
             for (Store.PolicyScore x : l) ps.add(new Sweeps.PolicyScore(x.policy(), x.finalSuccess(), x.last3Success()));
             // every stored run is complete: the importer skips running ones and submissions must be complete
-            out.add(new Sweeps.Run("leaderboard /runs/" + e.getKey(), Long.toString(e.getKey()), f.algorithm(), f.configHash(),
-                    f.task(), f.dataset(), f.seed(), flowbench.harness.protocol.RunRecord.COMPLETE, ps));
+            out.add(new Sweeps.Run("leaderboard /runs/" + e.getKey(), Long.toString(e.getKey()), f.algorithm(),
+                    f.methodConfig(), f.task(), f.dataset(), f.seed(), flowbench.harness.protocol.RunRecord.COMPLETE, ps));
         }
         return out;
     }
@@ -175,12 +192,12 @@ public final class Boards {
         Suite.Selection rule = suite.definition().selection();
         List<Store.PolicyScore> scores = store.scores(suite.id());
         Sweeps sw = Sweeps.compute(rule, sweepRuns(store, scores, Map.of()), kind);
-        // algorithms with more than one config in this suite get the config hash in their label
+        // algorithms with more than one method config in this suite get it in their label
         Map<String, Set<String>> configs = new HashMap<>();
         Map<String, Set<String>> policies = new HashMap<>();
         Map<String, Store.PolicyScore> byRunPolicy = new HashMap<>();
         for (Store.PolicyScore s : scores) {
-            configs.computeIfAbsent(s.algorithm(), k -> new TreeSet<>()).add(s.configHash());
+            configs.computeIfAbsent(s.algorithm(), k -> new TreeSet<>()).add(s.methodConfig());
             policies.computeIfAbsent(s.algorithm(), k -> new TreeSet<>()).add(s.policy());
             byRunPolicy.put(runKey(s.run(), s.policy()), s);
         }
@@ -189,22 +206,23 @@ public final class Boards {
         Map<String, String[]> info = new HashMap<>(); // key -> {label, policy, selection}
         Map<String, String> entryOf = new HashMap<>();
         for (Store.PolicyScore s : scores) {
-            if (sw.isSelectionSeed(s.seed()) || sw.isSwept(s.algorithm(), s.configHash(), s.policy())) continue;
-            String key = entryKey(s.algorithm(), s.policy(), s.configHash());
+            if (sw.isSelectionSeed(s.seed()) || sw.isSwept(s.algorithm(), s.methodConfig(), s.policy())) continue;
+            String key = entryKey(s.algorithm(), s.policy(), s.methodConfig());
             byEntry.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
             entryOf.put(runKey(s.run(), s.policy()), key);
             if (!info.containsKey(key)) {
                 // the harness reports' method key: "flow-bc", or "bam[flow-bc]" when an algorithm exposes several policies
-                String label = ResultSet.methodKey(s.algorithm(), s.policy(), policies.get(s.algorithm()).size() > 1);
-                if (configs.get(s.algorithm()).size() > 1) label += " [config " + s.configHash().substring(0, 8) + "]";
+                String label = ResultSet.methodKey(s.algorithm(), s.policy(), policies.get(s.algorithm()).size() > 1)
+                        + configSuffix(configs, s.algorithm(), s.methodConfig());
                 info.put(key, new String[] {label, s.policy(), null});
             }
         }
         for (Sweeps.Family f : sw.families()) {
             if (!f.resolved()) continue;
             String policy = f.family() + "(" + f.params() + " by rule)";
-            String key = entryKey(f.algorithm(), policy, f.configHash());
-            String label = f.method() + (configs.get(f.algorithm()).size() > 1 ? " [config " + f.configHash().substring(0, 8) + "]" : "");
+            // the family's configHash is the method config its runs were grouped by (sweepRuns)
+            String key = entryKey(f.algorithm(), policy, f.methodConfig());
+            String label = f.method() + configSuffix(configs, f.algorithm(), f.methodConfig());
             info.put(key, new String[] {label, policy, sw.chosenText(f)});
             for (Sweeps.Selected sel : sw.selected()) {
                 if (sel.family() != f) continue;
@@ -252,7 +270,7 @@ public final class Boards {
                         ConfigSummary.of(scoresOfTask.get(t.getKey()))));
             }
             Map<Metric, Interval> iv = full && !runs.isEmpty() ? headline.intervals(runs) : Map.of();
-            Entry entry = new Entry(e.getKey(), label, first.algorithm(), in[1], first.configHash(), status,
+            Entry entry = new Entry(e.getKey(), label, first.algorithm(), in[1], first.methodConfig(), status,
                     list.size(), min, max, List.copyOf(runs.keySet()), iv, null, params, secs / list.size(),
                     train / list.size(), in[2], ConfigSummary.of(list));
             if (full) {
@@ -270,7 +288,7 @@ public final class Boards {
             for (RankInterval r : RankIntervals.compute(sets, RANK_REPS, CONFIDENCE, seed)) ranks.put(r.method(), r);
             List<Entry> withRanks = new ArrayList<>();
             for (Entry en : complete) {
-                withRanks.add(new Entry(en.key(), en.label(), en.algorithm(), en.policy(), en.configHash(), en.status(),
+                withRanks.add(new Entry(en.key(), en.label(), en.algorithm(), en.policy(), en.methodConfig(), en.status(),
                         en.runs(), en.minSeeds(), en.maxSeeds(), en.tasks(), en.intervals(), ranks.get(en.key()),
                         en.parameterCount(), en.meanSeconds(), en.meanTrainSeconds(), en.selection(), en.configs()));
             }
@@ -280,11 +298,11 @@ public final class Boards {
         incomplete.sort(Comparator.comparing(Entry::label));
         perTask.sort(Comparator.comparing(TaskCell::task).thenComparing(c -> -c.mean().point()).thenComparing(TaskCell::label));
 
-        List<SweepRow> sweep = sweepRows(sw, configs);
+        List<SweepRow> sweep = sweepRows(sw, configs, byRunPolicy);
         List<String> unresolved = new ArrayList<>();
         for (Sweeps.Family f : sw.families()) {
-            if (f.error() != null) unresolved.add(f.method() + " (config " + f.configHash().substring(0, Math.min(12, f.configHash().length()))
-                    + "): not ranked, the suite's selection rule cannot be applied: " + f.error());
+            if (f.error() != null) unresolved.add(f.method() + " (method config " + f.methodConfig() + "): not ranked, the"
+                    + " suite's selection rule cannot be applied: " + f.error());
         }
         ObjectNode plots = plots(suite, kind, tasks, complete, incomplete, runsOf, scores, entryOf, sw);
         return new Board(suite.id(), suite.revision(), kind, headlineReps, profileReps, RANK_REPS, TASK_REPS, CONFIDENCE,
@@ -292,10 +310,16 @@ public final class Boards {
                 (System.nanoTime() - t0) / 1e9, rule, List.copyOf(sweep), List.copyOf(unresolved));
     }
 
-    /** Every candidate of every swept family, per group and role, in the families' order. */
-    private static List<SweepRow> sweepRows(Sweeps sw, Map<String, Set<String>> configs) {
-        // family -> group -> candidate -> role -> [sum, n, chosen]
+    /**
+     * Every candidate of every swept family, per group and role, in the families' order.
+     *
+     * @param byRunPolicy the stored scores by {@link #runKey}, for the resolved configs behind each row
+     */
+    private static List<SweepRow> sweepRows(Sweeps sw, Map<String, Set<String>> configs,
+                                            Map<String, Store.PolicyScore> byRunPolicy) {
+        // family -> group -> candidate -> role -> [sum, n, chosen]; the same keys -> the scores behind the row
         Map<Sweeps.Family, Map<String, Map<String, Map<String, double[]>>>> agg = new LinkedHashMap<>();
+        Map<Sweeps.Family, Map<String, Map<String, Map<String, List<Store.PolicyScore>>>>> rowScores = new HashMap<>();
         Map<Sweeps.Family, Map<String, String>> kinds = new HashMap<>();
         for (Sweeps.Point p : sw.points()) {
             double[] a = agg.computeIfAbsent(p.family(), x -> new TreeMap<>()).computeIfAbsent(p.group(), x -> new HashMap<>())
@@ -304,11 +328,13 @@ public final class Boards {
             a[1]++;
             if (p.chosen()) a[2] = 1;
             kinds.computeIfAbsent(p.family(), x -> new HashMap<>()).put(p.role(), p.kind().id());
+            rowScores.computeIfAbsent(p.family(), x -> new HashMap<>()).computeIfAbsent(p.group(), x -> new HashMap<>())
+                    .computeIfAbsent(p.policy(), x -> new HashMap<>()).computeIfAbsent(p.role(), x -> new ArrayList<>())
+                    .add(byRunPolicy.get(runKey(Long.parseLong(p.run().runId()), p.policy())));
         }
         List<SweepRow> out = new ArrayList<>();
         for (Sweeps.Family f : sw.families()) {
-            boolean several = configs.getOrDefault(f.algorithm(), Set.of()).size() > 1;
-            String suffix = several ? " [config " + f.configHash().substring(0, 8) + "]" : "";
+            String suffix = configSuffix(configs, f.algorithm(), f.methodConfig());
             String status = f.resolved() ? "selected by rule" : f.error() != null ? "rule not applied: " + f.error() : Sweeps.NO_RULE;
             for (Map.Entry<String, Map<String, Map<String, double[]>>> g : agg.getOrDefault(f, Map.of()).entrySet()) {
                 for (String cand : f.candidates()) {
@@ -317,8 +343,9 @@ public final class Boards {
                     String method = f.ruled() ? f.method() + suffix : ResultSet.methodKey(f.algorithm(), cand, true) + suffix;
                     for (Map.Entry<String, double[]> r : roles.entrySet()) {
                         double[] a = r.getValue();
-                        out.add(new SweepRow(method, f.algorithm(), f.configHash(), f.family(), status, g.getKey(), cand, a[2] > 0,
-                                r.getKey(), kinds.get(f).get(r.getKey()), (int) a[1], a[0] / a[1]));
+                        out.add(new SweepRow(method, f.algorithm(), f.methodConfig(), f.family(), status, g.getKey(), cand, a[2] > 0,
+                                r.getKey(), kinds.get(f).get(r.getKey()), (int) a[1], a[0] / a[1],
+                                ConfigSummary.of(rowScores.get(f).get(g.getKey()).get(cand).get(r.getKey()))));
                     }
                 }
             }
@@ -489,7 +516,7 @@ public final class Boards {
             }
             if (byWeight.isEmpty()) continue;
             String label = f.algorithm().equals(f.family()) ? f.algorithm() : f.algorithm() + " / " + f.family();
-            if (curves.containsKey(label)) label += " [config " + f.configHash().substring(0, 8) + "]";
+            if (curves.containsKey(label)) label += " [config " + ConfigSummary.shortHash(f.methodConfig()) + "]";
             TreeMap<Double, Interval> curve = new TreeMap<>();
             for (Map.Entry<Double, Map<String, List<Double>>> w : byWeight.entrySet()) {
                 Map<String, double[]> runs = new TreeMap<>();

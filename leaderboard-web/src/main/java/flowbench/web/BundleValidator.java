@@ -46,7 +46,8 @@ import java.util.regex.Pattern;
  *       last-N / best) recomputes from the per-episode outcomes, so a submitter cannot claim numbers its episodes do
  *       not show (OpenML's lesson: the platform computes the scores);</li>
  *   <li>value ranges: finite numbers, success in [0, 1], lengths within the episode limit;</li>
- *   <li>at least {@code minSeeds} seeds per (task, config) counting runs already stored (in a suite with a
+ *   <li>at least {@code minSeeds} seeds per (task, method config: the leaderboard entry's runs on that task,
+ *       {@link Store#methodConfig(RunRecord)}) counting runs already stored (in a suite with a
  *       selection rule, selection seeds do not count), and no duplicate of a stored run or of another run in the
  *       bundle;</li>
  *   <li>swept policy families under the suite's selection rule: every selection run the rule needs is in the bundle
@@ -137,7 +138,8 @@ public final class BundleValidator {
         for (Store.SuiteInfo s : store.suites()) suites.put(s.id(), s);
         List<Store.ParsedRun> parsed = new ArrayList<>();
         Map<Store.RunKey, Integer> keysInBundle = new LinkedHashMap<>();
-        // (suite, task, config) -> seeds in this bundle, for the seed-count rule
+        // (suite, task, method config) -> seeds in this bundle, for the seed-count rule: the seeds of one leaderboard
+        // entry on one task (entries group by method config, Boards)
         Map<List<String>, Set<Long>> seedsByGroup = new LinkedHashMap<>();
         Map<List<String>, String> groupPath = new HashMap<>();
         for (int i = 0; i < runsNode.size(); i++) {
@@ -169,7 +171,7 @@ public final class BundleValidator {
                 ps.add(path, "a run not repeated in the bundle", "the same key " + key + " as runs[" + prev + "]");
                 continue;
             }
-            List<String> group = List.of(key.suite(), key.task(), key.configHash());
+            List<String> group = List.of(key.suite(), key.task(), Store.methodConfig(r));
             seedsByGroup.computeIfAbsent(group, k -> new TreeSet<>()).add(key.seed());
             groupPath.putIfAbsent(group, path);
             parsed.add(new Store.ParsedRun(r, Json.canonical(rn), "submission " + path));
@@ -189,7 +191,7 @@ public final class BundleValidator {
             // selection runs only choose a swept family's candidate: they are never results, so they do not count
             if (rule != null) all.removeIf(rule::isSelectionSeed);
             if (all.size() < minSeeds) {
-                ps.add("runs (suite " + g.get(0) + ", task " + g.get(1) + ", config " + g.get(2).substring(0, 12) + ")",
+                ps.add("runs (suite " + g.get(0) + ", task " + g.get(1) + ", method config " + g.get(2) + ")",
                         "at least " + minSeeds + " distinct seeds (counting runs already stored"
                                 + (rule == null ? "" : "; selection seeds " + rule.selectionSeeds() + " do not count") + ")",
                         all.size() + " (" + all + ")");
@@ -201,7 +203,8 @@ public final class BundleValidator {
     /**
      * Swept families under the suite's selection rule: the leaderboard recomputes the choice from the selection runs
      * (nothing a submitter states about it is read), so every selection run the rule needs must be in the bundle or
-     * already stored, complete and with every candidate. Checked per (suite, algorithm, config) over both.
+     * already stored, complete and with every candidate. Checked per (suite, algorithm, method config) over both, the
+     * grouping of the leaderboard's entries and families ({@link Boards#sweepRuns}).
      */
     private void checkSweeps(List<Store.ParsedRun> parsed, Map<String, Store.SuiteInfo> suites, Problems ps)
             throws SQLException {
@@ -217,23 +220,26 @@ public final class BundleValidator {
                 scores.add(new Sweeps.PolicyScore(s.policy(), flowbench.harness.report.ScoreKind.FINAL.score(r, s.policy(), origin),
                         flowbench.harness.report.ScoreKind.LAST3.score(r, s.policy(), origin)));
             }
-            groups.computeIfAbsent(List.of(r.protocol().suite(), r.identity().algorithm(), r.configHash()), k -> new ArrayList<>())
+            String methodConfig = Store.methodConfig(r);
+            groups.computeIfAbsent(List.of(r.protocol().suite(), r.identity().algorithm(), methodConfig), k -> new ArrayList<>())
                     .add(new Sweeps.Run(pr.origin().replaceFirst("^submission ", ""), r.identity().runId(), r.identity().algorithm(),
-                            r.configHash(), r.identity().task(), r.identity().datasetName(), r.identity().seed(), r.status(), scores));
-            order.putIfAbsent(r.identity().algorithm() + "\n" + r.configHash(), r.summary().stream().map(RunRecord.PolicySummary::policy).toList());
+                            methodConfig, r.identity().task(), r.identity().datasetName(), r.identity().seed(), r.status(),
+                            scores));
+            order.putIfAbsent(r.identity().algorithm() + "\n" + methodConfig,
+                    r.summary().stream().map(RunRecord.PolicySummary::policy).toList());
         }
         for (Map.Entry<List<String>, List<Sweeps.Run>> g : groups.entrySet()) {
             String suite = g.getKey().get(0), algorithm = g.getKey().get(1), config = g.getKey().get(2);
             List<Store.PolicyScore> stored = new ArrayList<>();
             for (Store.PolicyScore s : store.scores(suite)) {
-                if (s.algorithm().equals(algorithm) && s.configHash().equals(config)) stored.add(s);
+                if (s.algorithm().equals(algorithm) && s.methodConfig().equals(config)) stored.add(s);
             }
             List<Sweeps.Run> runs = new ArrayList<>(g.getValue());
             runs.addAll(Boards.sweepRuns(store, stored, order));
             Sweeps sw = Sweeps.compute(suites.get(suite).definition().selection(), runs, flowbench.harness.report.ScoreKind.FINAL);
             for (Sweeps.Family f : sw.families()) {
                 if (f.error() == null) continue;
-                ps.add("runs (suite " + suite + ", algorithm " + algorithm + ", config " + config.substring(0, 12) + ", family "
+                ps.add("runs (suite " + suite + ", algorithm " + algorithm + ", method config " + config + ", family "
                                 + f.family() + ")",
                         "every selection run the suite's rule needs to choose among " + f.candidates() + " (selection seeds "
                                 + suites.get(suite).definition().selection().selectionSeeds() + " of every task; in this bundle"

@@ -328,8 +328,8 @@ public final class Site {
 
     static Table leaderboardTable(Boards.Board b) {
         Table t = new Table("leaderboard", "Aggregate leaderboard (" + Boards.kindShort(b.kind()) + ")", List.of(
-                "rank", "method", "algorithm", "policy", "chosen by rule", "config", "profile", "domain column", "status",
-                "runs", "seeds per task",
+                "rank", "method", "algorithm", "policy", "chosen by rule", "config", "profile", "domain column", "method config",
+                "status", "runs", "seeds per task",
                 "IQM", "IQM 95% low", "IQM 95% high", "rank interval", "mean rank",
                 "mean", "mean 95% low", "mean 95% high", "median", "median 95% low", "median 95% high",
                 "optimality gap", "opt. gap 95% low", "opt. gap 95% high", "parameters", "wall-clock s/run"));
@@ -343,7 +343,8 @@ public final class Site {
             String rank = e.rank() == null ? "" : e.rank().bestRank() == e.rank().worstRank()
                     ? Integer.toString(e.rank().bestRank()) : e.rank().bestRank() + "–" + e.rank().worstRank();
             t.row(i++, Table.link(e.label(), methodUrl(e.algorithm())), e.algorithm(), e.policy(), e.selection(),
-                    e.configs().hashCell(), e.configs().profileText(), e.configs().columnText(), e.status(), e.runs(), seeds,
+                    e.configs().hashCell(), e.configs().profileText(), e.configs().columnText(), e.methodConfig(), e.status(),
+                    e.runs(), seeds,
                     Table.shown(iqm.point(), ci(iqm)), iqm.lower(), iqm.upper(), rank,
                     e.rank() == null ? null : e.rank().meanRank(), Table.shown(mean.point(), ci(mean)), mean.lower(),
                     mean.upper(), Table.shown(med.point(), ci(med)), med.lower(), med.upper(),
@@ -393,9 +394,10 @@ public final class Site {
     /** Every candidate of every swept family, per group and role, the rule's choice marked. */
     static Table sweepTable(Boards.Board b) {
         Table t = new Table("sweep", "Sweep: every candidate (not method results)", List.of("method", "algorithm", "config",
-                "family", "status", "group", "candidate", "chosen", "role", "score", "runs", "mean"));
+                "method config", "family", "status", "group", "candidate", "chosen", "role", "score", "runs", "mean"));
         for (Boards.SweepRow r : b.sweep()) {
-            t.row(Table.link(r.method(), methodUrl(r.algorithm())), r.algorithm(), shortHash(r.configHash()), r.family(),
+            t.row(Table.link(r.method(), methodUrl(r.algorithm())), r.algorithm(), r.configs().hashCell(),
+                    shortHash(r.methodConfig()), r.family(),
                     r.status(), r.group(), r.candidate(), Table.shown(r.chosen(), r.chosen() ? "✓ chosen" : ""), r.role(),
                     r.scoreKind(), r.runs(), r.mean());
         }
@@ -404,7 +406,7 @@ public final class Site {
 
     Table runsTable(List<Store.RunRow> rows, String id, String title) throws SQLException {
         Table t = new Table(id, title, List.of("run", "suite", "task", "algorithm", "seed", "role", "status", "submitted by",
-                "config", "profile", "domain column", "parameters", "train steps", "wall-clock s", "steps/s",
+                "config", "profile", "domain column", "method config", "parameters", "train steps", "wall-clock s", "steps/s",
                 "policy scores (final / last-3)"));
         Map<String, Suite> defs = new LinkedHashMap<>();
         // policy scores: one query per suite, not one per run
@@ -425,7 +427,8 @@ public final class Site {
             String role = def == null ? Suite.ROLE_REPORT : def.roleOf(r.seed());
             t.row(Table.link(r.id(), "/runs/" + r.id()), Table.link(r.suite(), suiteUrl(r.suite())), r.task(),
                     Table.link(r.algorithm(), methodUrl(r.algorithm())), r.seed(), role, r.status(), r.submittedBy(),
-                    shortHash(r.configHash()), r.profile(), ConfigSummary.column(r.domainColumn()), r.parameterCount(),
+                    shortHash(r.configHash()), r.profile(), ConfigSummary.column(r.domainColumn()), shortHash(r.methodConfig()),
+                    r.parameterCount(),
                     r.trainSteps(), r.totalSeconds(), r.stepsPerSecond(), sc.toString());
         }
         return t;
@@ -493,7 +496,9 @@ public final class Site {
 
         p.h(2, "Leaderboard", "leaderboard");
         p.note(String.format(Locale.ROOT, "Score per run: %s (success rates in [0, 1]); entries"
-                        + " are (algorithm, policy, config), except that a swept policy family is one entry whose"
+                        + " are (algorithm, policy, method config: the runs' profile and overrides, the same on every task"
+                        + " whatever per-domain values each task's resolved config took, so an entry may list several config"
+                        + " hashes), except that a swept policy family is one entry whose"
                         + " candidate the suite's selection rule chooses (or no entry without a rule; see Sweep), and"
                         + " runs with a selection seed count for no entry. IQM, mean, median and optimality gap with %d%% percentile"
                         + " stratified-bootstrap intervals (%,d reps, seed %d; runs resampled within each task). Rank"
@@ -788,6 +793,7 @@ public final class Site {
         t.row("training noise", rec.protocol().trainNoise());
         t.row("profile", rec.profile());
         t.row("config hash", rec.configHash());
+        t.row("method config", Store.methodConfig(rec));
         t.row("domain column", ConfigSummary.column(rec.domain() == null ? null : rec.domain().column()));
         t.row("config overrides", rec.spec().overrides().toString());
         t.row("parameter count", rec.parameterCount());
@@ -1046,6 +1052,7 @@ public final class Site {
         o.put("algorithm", r.algorithm());
         o.put("seed", r.seed());
         o.put("configHash", r.configHash());
+        o.put("methodConfig", r.methodConfig());
         o.put("submittedBy", r.submittedBy());
         o.put("createdAt", r.createdAt());
         o.put("reproducedAt", r.reproducedAt());

@@ -1,9 +1,11 @@
 package flowbench.web;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import flowbench.harness.io.Json;
 import flowbench.harness.protocol.Evaluation;
 import flowbench.harness.protocol.PolicyEvaluation;
+import flowbench.harness.protocol.Configs;
 import flowbench.harness.protocol.RunRecord;
 import flowbench.harness.protocol.Suite;
 import flowbench.harness.report.ScoreKind;
@@ -29,6 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The leaderboard's database, through plain JDBC (a SQLite file by default). Suites, methods, submissions and runs:
  * each run keeps its full run.json text plus the columns the pages query, and its per-policy scores and learning
  * curve points in two side tables. The unique key (suite, task, algorithm, seed, config hash) catches duplicates.
+ * Leaderboard entries group runs by their method config ({@link #methodConfig(RunRecord)}: profile and overrides, the
+ * same on every task) rather than by the config hash, which differs between tasks of different domains.
  * Superseded notes ({@link Superseded}) are kept per suite and per file they were read from, so importing the same
  * report again replaces (or, without the file, clears) exactly what that file said.
  *
@@ -39,8 +43,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * but only SQLite is tested.
  */
 public final class Store implements AutoCloseable {
-    /** 2: runs.domain_column and the superseded table; a version-1 database is migrated in place on opening. */
-    public static final int SCHEMA_VERSION = 2;
+    /**
+     * 2: runs.domain_column and the superseded table; 3: runs.method_config. An older database is migrated in place on
+     * opening.
+     */
+    public static final int SCHEMA_VERSION = 3;
+    /** Hex digits of a method config id ({@link #methodConfig(RunRecord)}). */
+    public static final int METHOD_CONFIG_DIGITS = 16;
     public static final String REPRODUCED = "reproduced";
     public static final String SUBMITTED = "submitted";
 
@@ -61,22 +70,23 @@ public final class Store implements AutoCloseable {
                          String reproducedAt, String datasetName, String trainSha256, String valSha256,
                          long parameterCount, long trainSteps, double totalSeconds, double trainSeconds,
                          double evalSeconds, double stepsPerSecond, String gitRevision, String harnessVersion,
-                         String domainColumn) {}
+                         String domainColumn, String methodConfig) {}
 
     /** A run with its full record text (and, for a reproduced submission, the text that was submitted). */
     public record StoredRun(RunRow row, String runJson, String submittedJson, String config) {}
 
     /**
      * One policy of one run: the headline numbers the statistics use; {@code dataset} groups runs for the selection rule;
-     * profile and domain column (null for a record without a domain block) say which config the run had.
+     * profile, domain column (null for a record without a domain block) and config hash say which config the run had;
+     * {@code methodConfig} is what entries group by ({@link #methodConfig(RunRecord)}).
      */
     public record PolicyScore(long run, String task, String algorithm, String policy, String configHash, long seed,
                               String status, double finalSuccess, double last3Success, double bestSuccess,
                               long parameterCount, double totalSeconds, double trainSeconds, String dataset,
-                              String profile, String domainColumn) {}
+                              String profile, String domainColumn, String methodConfig) {}
 
     /** One point of a learning curve: overall success of a policy at an evaluation step. */
-    public record EvalPoint(long run, String task, String algorithm, String policy, String configHash, long seed,
+    public record EvalPoint(long run, String task, String algorithm, String policy, String methodConfig, long seed,
                             long step, double success) {}
 
     /** A parsed run record and its JSON text as received. */
@@ -169,7 +179,7 @@ public final class Store implements AutoCloseable {
                     + " parameter_count INTEGER NOT NULL, train_steps INTEGER NOT NULL, total_seconds REAL NOT NULL,"
                     + " train_seconds REAL NOT NULL, eval_seconds REAL NOT NULL, steps_per_second REAL NOT NULL,"
                     + " git_revision TEXT, harness_version TEXT, protocol TEXT NOT NULL, config TEXT NOT NULL,"
-                    + " run_json TEXT NOT NULL, submitted_json TEXT, domain_column TEXT,"
+                    + " run_json TEXT NOT NULL, submitted_json TEXT, domain_column TEXT, method_config TEXT NOT NULL,"
                     + " UNIQUE (suite, task, algorithm, seed, config_hash))");
             s.execute("CREATE TABLE IF NOT EXISTS policy_scores (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
                     + " policy TEXT NOT NULL, final_step INTEGER NOT NULL, final_success REAL NOT NULL,"
@@ -189,8 +199,8 @@ public final class Store implements AutoCloseable {
             try (ResultSet rs = p.executeQuery()) {
                 if (rs.next()) {
                     int v = Integer.parseInt(rs.getString(1));
-                    if (v == 1) {
-                        migrateFrom1(c);
+                    if (v >= 1 && v < SCHEMA_VERSION) {
+                        migrate(c, v);
                         return;
                     }
                     if (v != SCHEMA_VERSION) {
@@ -208,30 +218,47 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Version 1 to 2, in one transaction: the runs get their domain column, read from each stored record (null for
-     * records written before domains); the superseded table was already created above. Migrated rather than refused
-     * because the main job keeps its database (runs/leaderboard.db) between runs.
+     * From {@code from} to {@link #SCHEMA_VERSION}, in one transaction, each step filling its new column from the
+     * stored records: 1 to 2, the runs get their domain column (null for records written before domains; the
+     * superseded table was already created above); 2 to 3, their method config ({@link #methodConfig(JsonNode)}).
+     * Migrated rather than refused because the main job keeps its database (runs/leaderboard.db) between runs.
      */
-    private static void migrateFrom1(Connection c) throws SQLException {
+    private static void migrate(Connection c, int from) throws SQLException {
         c.setAutoCommit(false);
         try {
             try (Statement s = c.createStatement()) {
-                s.execute("ALTER TABLE runs ADD COLUMN domain_column TEXT");
+                if (from < 2) s.execute("ALTER TABLE runs ADD COLUMN domain_column TEXT");
+                // every row is filled below, in the same transaction; the default only lets SQLite add the column
+                if (from < 3) s.execute("ALTER TABLE runs ADD COLUMN method_config TEXT NOT NULL DEFAULT ''");
             }
             try (PreparedStatement q = c.prepareStatement("SELECT id, run_json FROM runs");
                  PreparedStatement u = c.prepareStatement("UPDATE runs SET domain_column = ? WHERE id = ?");
+                 PreparedStatement m = c.prepareStatement("UPDATE runs SET method_config = ? WHERE id = ?");
                  ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    JsonNode col;
+                    JsonNode record;
                     try {
-                        col = Json.mapper().readTree(rs.getString(2)).path("domain").path("column");
+                        record = Json.mapper().readTree(rs.getString(2));
                     } catch (java.io.IOException e) {
                         throw new SQLException("migrating to schema " + SCHEMA_VERSION + ": stored record of run "
                                 + rs.getLong(1) + " is unreadable: " + e.getMessage(), e);
                     }
-                    u.setString(1, col.isTextual() ? col.textValue() : null);
-                    u.setLong(2, rs.getLong(1));
-                    u.executeUpdate();
+                    if (from < 2) {
+                        JsonNode col = record.path("domain").path("column");
+                        u.setString(1, col.isTextual() ? col.textValue() : null);
+                        u.setLong(2, rs.getLong(1));
+                        u.executeUpdate();
+                    }
+                    if (from < 3) {
+                        try {
+                            m.setString(1, methodConfig(record.path("spec")));
+                        } catch (IllegalArgumentException e) {
+                            throw new SQLException("migrating to schema " + SCHEMA_VERSION + ": stored record of run "
+                                    + rs.getLong(1) + ": " + e.getMessage(), e);
+                        }
+                        m.setLong(2, rs.getLong(1));
+                        m.executeUpdate();
+                    }
                 }
             }
             try (PreparedStatement p = c.prepareStatement("UPDATE meta SET value = ? WHERE key = 'schema'")) {
@@ -245,6 +272,32 @@ public final class Store implements AutoCloseable {
         } finally {
             c.setAutoCommit(true);
         }
+    }
+
+    /**
+     * A run's method config: the first {@value #METHOD_CONFIG_DIGITS} hex digits of the SHA-256 of the canonical JSON of
+     * {@code {"profile": spec.profile, "overrides": spec.overrides}}, i.e. the user's choice of method. The config hash
+     * is of the fully resolved config, which takes the per-domain values of each task's reference column
+     * (docs/domains.md), so one choice has a different config hash on tasks of different domains; leaderboard entries
+     * group runs by this instead, so that one choice is one entry over every task.
+     */
+    public static String methodConfig(RunRecord r) {
+        return methodConfig(r.spec().profile(), r.spec().overrides());
+    }
+
+    /** {@link #methodConfig(RunRecord)} of a stored record's {@code spec} object (the schema migration reads JSON). */
+    static String methodConfig(JsonNode spec) {
+        JsonNode profile = spec.path("profile");
+        if (!profile.isTextual()) throw new IllegalArgumentException("spec.profile is not text");
+        JsonNode overrides = spec.path("overrides");
+        Map<String, String> o = overrides.isMissingNode() || overrides.isNull() ? Map.of()
+                // as the record reader takes them (RunSpec's Map<String, String>): scalars as their text
+                : Json.mapper().convertValue(overrides, new TypeReference<TreeMap<String, String>>() {});
+        return methodConfig(profile.textValue(), o);
+    }
+
+    private static String methodConfig(String profile, Map<String, String> overrides) {
+        return Configs.methodConfig(profile, overrides);
     }
 
     @Override
@@ -408,7 +461,7 @@ public final class Store implements AutoCloseable {
     private static final String RUN_COLUMNS = "r.id, r.run_id, r.suite, r.task, r.algorithm, r.seed, r.config_hash,"
             + " r.profile, r.status, r.submitted_by, r.submission_id, r.created_at, r.reproduced_at, r.dataset_name,"
             + " r.train_sha256, r.val_sha256, r.parameter_count, r.train_steps, r.total_seconds, r.train_seconds,"
-            + " r.eval_seconds, r.steps_per_second, r.git_revision, r.harness_version, r.domain_column";
+            + " r.eval_seconds, r.steps_per_second, r.git_revision, r.harness_version, r.domain_column, r.method_config";
 
     private static RunRow runRow(ResultSet rs) throws SQLException {
         long sub = rs.getLong(11);
@@ -417,7 +470,7 @@ public final class Store implements AutoCloseable {
                 rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), submission, rs.getString(12),
                 rs.getString(13), rs.getString(14), rs.getString(15), rs.getString(16), rs.getLong(17), rs.getLong(18),
                 rs.getDouble(19), rs.getDouble(20), rs.getDouble(21), rs.getDouble(22), rs.getString(23),
-                rs.getString(24), rs.getString(25));
+                rs.getString(24), rs.getString(25), rs.getString(26));
     }
 
     public List<RunRow> runsOfSuite(String suite) throws SQLException {
@@ -445,7 +498,7 @@ public final class Store implements AutoCloseable {
             p.setLong(1, id);
             try (ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
-                return Optional.of(new StoredRun(runRow(rs), rs.getString(26), rs.getString(27), rs.getString(28)));
+                return Optional.of(new StoredRun(runRow(rs), rs.getString(27), rs.getString(28), rs.getString(29)));
             }
         }
     }
@@ -460,17 +513,18 @@ public final class Store implements AutoCloseable {
     public List<PolicyScore> scores(String suite) throws SQLException {
         try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r.id, r.task, r.algorithm, ps.policy,"
                 + " r.config_hash, r.seed, r.status, ps.final_success, ps.last3_success, ps.best_success, r.parameter_count,"
-                + " r.total_seconds, r.train_seconds, r.dataset_name, r.profile, r.domain_column"
+                + " r.total_seconds, r.train_seconds, r.dataset_name, r.profile, r.domain_column, r.method_config"
                 + " FROM policy_scores ps JOIN runs r ON r.id = ps.run"
                 + " WHERE r.suite = ?"
-                + " ORDER BY r.algorithm, ps.policy, r.config_hash, r.task, r.seed")) {
+                + " ORDER BY r.algorithm, ps.policy, r.method_config, r.task, r.seed, r.config_hash")) {
             p.setString(1, suite);
             List<PolicyScore> out = new ArrayList<>();
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
                     out.add(new PolicyScore(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getLong(6), rs.getString(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10), rs.getLong(11),
-                            rs.getDouble(12), rs.getDouble(13), rs.getString(14), rs.getString(15), rs.getString(16)));
+                            rs.getDouble(12), rs.getDouble(13), rs.getString(14), rs.getString(15), rs.getString(16),
+                            rs.getString(17)));
                 }
             }
             return out;
@@ -497,8 +551,8 @@ public final class Store implements AutoCloseable {
 
     public List<EvalPoint> curves(String suite) throws SQLException {
         try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r.id, r.task, r.algorithm, e.policy,"
-                + " r.config_hash, r.seed, e.step, e.success FROM evals e JOIN runs r ON r.id = e.run WHERE r.suite = ?"
-                + " ORDER BY r.task, r.algorithm, e.policy, r.config_hash, e.step, r.seed")) {
+                + " r.method_config, r.seed, e.step, e.success FROM evals e JOIN runs r ON r.id = e.run WHERE r.suite = ?"
+                + " ORDER BY r.task, r.algorithm, e.policy, r.method_config, e.step, r.seed, r.config_hash")) {
             p.setString(1, suite);
             List<EvalPoint> out = new ArrayList<>();
             try (ResultSet rs = p.executeQuery()) {
@@ -522,14 +576,14 @@ public final class Store implements AutoCloseable {
         return out;
     }
 
-    /** Seeds stored for (suite, task, algorithm, config hash), every status. */
-    public Set<Long> storedSeeds(String suite, String task, String algorithm, String configHash) throws SQLException {
+    /** Seeds stored for (suite, task, algorithm, method config), every status: the seeds of one entry on one task. */
+    public Set<Long> storedSeeds(String suite, String task, String algorithm, String methodConfig) throws SQLException {
         try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
-                "SELECT seed FROM runs WHERE suite = ? AND task = ? AND algorithm = ? AND config_hash = ?")) {
+                "SELECT seed FROM runs WHERE suite = ? AND task = ? AND algorithm = ? AND method_config = ?")) {
             p.setString(1, suite);
             p.setString(2, task);
             p.setString(3, algorithm);
-            p.setString(4, configHash);
+            p.setString(4, methodConfig);
             Set<Long> out = new LinkedHashSet<>();
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) out.add(rs.getLong(1));
@@ -802,8 +856,8 @@ public final class Store implements AutoCloseable {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO runs(run_id, suite, task, algorithm, seed, config_hash,"
                 + " profile, status, submission_id, submitted_by, created_at, reproduced_at, dataset_name, train_sha256,"
                 + " val_sha256, parameter_count, train_steps, total_seconds, train_seconds, eval_seconds, steps_per_second,"
-                + " git_revision, harness_version, protocol, config, run_json, domain_column, submitted_json)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " git_revision, harness_version, protocol, config, run_json, domain_column, method_config, submitted_json)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             int i = 1;
             p.setString(i++, r.identity().runId());
@@ -820,7 +874,7 @@ public final class Store implements AutoCloseable {
             p.setString(i++, now);
             p.setString(i++, REPRODUCED.equals(status) ? now : null);
             setRecordColumns(p, i, r, pr.json());
-            p.setString(28, null);
+            p.setString(29, null);
             p.executeUpdate();
             id = generatedKey(p);
         }
@@ -828,7 +882,7 @@ public final class Store implements AutoCloseable {
         return id;
     }
 
-    /** Sets 15 columns from {@code start} (dataset_name .. run_json, domain_column) from the record. */
+    /** Sets 16 columns from {@code start} (dataset_name .. run_json, domain_column, method_config) from the record. */
     private static void setRecordColumns(PreparedStatement p, int start, RunRecord r, String json) throws SQLException {
         int i = start;
         p.setString(i++, r.identity().datasetName());
@@ -845,7 +899,8 @@ public final class Store implements AutoCloseable {
         p.setString(i++, Json.canonical(r.protocol()));
         p.setString(i++, Json.canonical(r.config()));
         p.setString(i++, json);
-        p.setString(i, r.domain() == null ? null : r.domain().column());
+        p.setString(i++, r.domain() == null ? null : r.domain().column());
+        p.setString(i, methodConfig(r));
     }
 
     private static void replaceRun(Connection c, long id, ParsedRun pr, String submittedJson, String reproducedAt)
@@ -854,14 +909,14 @@ public final class Store implements AutoCloseable {
         String sql = "UPDATE runs SET run_id = ?, profile = ?, dataset_name = ?, train_sha256 = ?, val_sha256 = ?,"
                 + " parameter_count = ?, train_steps = ?, total_seconds = ?, train_seconds = ?, eval_seconds = ?,"
                 + " steps_per_second = ?, git_revision = ?, harness_version = ?, protocol = ?, config = ?, run_json = ?,"
-                + " domain_column = ?"
+                + " domain_column = ?, method_config = ?"
                 + (submittedJson != null ? ", status = 'reproduced', submitted_json = ?, reproduced_at = ?" : "")
                 + " WHERE id = ?";
         try (PreparedStatement p = c.prepareStatement(sql)) {
             p.setString(1, r.identity().runId());
             p.setString(2, r.profile());
             setRecordColumns(p, 3, r, pr.json());
-            int i = 18;
+            int i = 19;
             if (submittedJson != null) {
                 p.setString(i++, submittedJson);
                 p.setString(i++, reproducedAt);

@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The columns that tell whether rows are comparable (profile, domain column, config hash) on the suite page and in its
  * downloads, and the domain block on the run page. flow-bc runs on the single task carry a domain block, those on the
- * goal task are older records without one; fql has two configs (the second under the paper profile).
+ * goal task are older records without one; fql has two configs (the second under the paper profile), so two method
+ * configs and two entries.
  */
 class ConfigColumnTest {
     static final String COLUMN = "antmaze-large-navigate";
@@ -38,6 +39,9 @@ class ConfigColumnTest {
     Http http;
     String fqlCpu;
     String fqlPaper;
+    /** fql's method configs (profile and overrides), what its entries group by and their labels show */
+    String fqlCpuMethod;
+    String fqlPaperMethod;
 
     @BeforeEach
     void start() throws Exception {
@@ -62,6 +66,9 @@ class ConfigColumnTest {
         Importer.importFolder(Fixtures.writeResults(tmp.resolve("paper"), paper), store);
         fqlCpu = Json.canonicalHash(Fixtures.config("fql", 256));
         fqlPaper = Json.canonicalHash(Fixtures.config("fql", 512));
+        fqlCpuMethod = Store.methodConfig(records.stream().filter(r -> r.identity().algorithm().equals("fql"))
+                .findFirst().orElseThrow());
+        fqlPaperMethod = Store.methodConfig(paper.get(0));
         server = LeaderboardServer.start(store, LeaderboardServer.Config.defaults());
         http = new Http(server.port());
     }
@@ -105,10 +112,11 @@ class ConfigColumnTest {
         for (String h : List.of("profile", "domain column", "config")) assertTrue(lb.contains("<th>" + h + "</th>"), h);
         // one entry over runs of two domain columns (a domain block on one task, none on the other): both are listed
         assertTrue(row(lb, ">flow-bc<", null).contains(cells("cpu", COLUMN + ", —", flowBc.substring(0, 8))), lb);
-        // a method with two configs: one entry per config, each with its own profile, column and hash
-        assertTrue(row(lb, ">fql [config " + fqlCpu.substring(0, 8) + "]<", null)
+        // a method with two method configs (cpu and paper profiles): one entry per method config, labelled with its
+        // first 8 hex digits, each row with its own profile, column and resolved config hash
+        assertTrue(row(lb, ">fql [config " + fqlCpuMethod.substring(0, 8) + "]<", null)
                 .contains(cells("cpu", COLUMN, fqlCpu.substring(0, 8))), lb);
-        assertTrue(row(lb, ">fql [config " + fqlPaper.substring(0, 8) + "]<", null)
+        assertTrue(row(lb, ">fql [config " + fqlPaperMethod.substring(0, 8) + "]<", null)
                 .contains(cells("paper", "—", fqlPaper.substring(0, 8))), lb);
 
         String tasks = section(page, "table-tasks");
@@ -147,7 +155,8 @@ class ConfigColumnTest {
         List<Store.PolicyScore> scores = new ArrayList<>();
         String[][] runs = {{"a".repeat(64), "cpu", COLUMN}, {"b".repeat(64), "paper", null}, {"a".repeat(64), "cpu", COLUMN}};
         for (String[] r : runs) {
-            scores.add(new Store.PolicyScore(1, "t", "fql", "fql", r[0], 0, "reproduced", 0.5, 0.5, 0.5, 1, 1, 1, "d", r[1], r[2]));
+            scores.add(new Store.PolicyScore(1, "t", "fql", "fql", r[0], 0, "reproduced", 0.5, 0.5, 0.5, 1, 1, 1, "d", r[1], r[2],
+                    "0123456789abcdef"));
         }
         ConfigSummary c = ConfigSummary.of(scores);
         assertEquals("cpu, paper", c.profileText());

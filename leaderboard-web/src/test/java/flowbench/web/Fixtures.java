@@ -199,11 +199,26 @@ final class Fixtures {
                 r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), d));
     }
 
-    /** The record under another profile (the run id follows). */
+    /**
+     * The record under another profile, in the record and its spec as the harness writes it (the run id and the
+     * method config follow).
+     */
     static RunRecord withProfile(RunRecord r, String profile) {
-        return withRunId(new RunRecord(r.schemaVersion(), r.status(), r.identity(), r.spec(), profile, r.config(),
+        RunSpec s = r.spec();
+        RunSpec spec = new RunSpec(s.algorithm(), s.task(), s.datasetDir(), s.seed(), profile, s.overrides(), s.protocol());
+        return withRunId(new RunRecord(r.schemaVersion(), r.status(), r.identity(), spec, profile, r.config(),
                 r.configHash(), r.parameterCount(), r.datasets(), r.protocol(), r.evaluations(), r.summary(), r.timing(),
                 r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain()));
+    }
+
+    /**
+     * The record with other --set overrides in its spec (the method config follows; the config and its hash are the
+     * caller's, as given to {@link #run}).
+     */
+    static RunRecord withOverrides(RunRecord r, Map<String, String> overrides) {
+        return withRunId(new RunRecord(r.schemaVersion(), r.status(), r.identity(), r.spec().withOverrides(overrides),
+                r.profile(), r.config(), r.configHash(), r.parameterCount(), r.datasets(), r.protocol(), r.evaluations(),
+                r.summary(), r.timing(), r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain()));
     }
 
     /** A domain block as the harness writes it, with one applied value. */

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -147,8 +148,9 @@ class StoreTest {
                 () -> store.insertSubmission(v.method(), mixed, "bob", "def"));
         assertTrue(e.getMessage().startsWith("runs[1]: a run with key (suite quickstart/1"), e.getMessage());
         assertEquals(before, store.runCount(), "the fresh run before the duplicate was rolled back too");
-        assertTrue(store.storedSeeds(Fixtures.SUITE, Fixtures.SINGLE, "new-flow", v.runs().get(0).record().configHash())
-                .stream().noneMatch(s -> s == 7));
+        // stored seeds are looked up by method config, as entries group runs
+        assertEquals(Set.of(0L, 1L, 2L), store.storedSeeds(Fixtures.SUITE, Fixtures.SINGLE, "new-flow",
+                Store.methodConfig(v.runs().get(0).record())));
     }
 
     @Test
@@ -177,7 +179,9 @@ class StoreTest {
         records.add(withDomain);
         Importer.importFolder(Fixtures.writeResults(tmp.resolve("results"), records), store);
         try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+            // a version-1 database had neither the domain column nor the method config
             s.execute("ALTER TABLE runs DROP COLUMN domain_column");
+            s.execute("ALTER TABLE runs DROP COLUMN method_config");
             s.execute("DROP TABLE superseded");
             s.execute("UPDATE meta SET value = '1' WHERE key = 'schema'");
         }
@@ -186,6 +190,7 @@ class StoreTest {
         for (Store.RunRow r : migrated.runsOfSuite(Fixtures.SUITE)) {
             assertEquals(r.runId().equals(withDomain.identity().runId()) ? "antmaze-large-navigate" : null, r.domainColumn(),
                     r.toString());
+            assertEquals(Store.methodConfig(records.get(0)), r.methodConfig(), "cpu profile, no overrides: " + r);
         }
         assertEquals(List.of(), migrated.superseded(null));
         try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement();
@@ -193,6 +198,59 @@ class StoreTest {
             rs.next();
             assertEquals(Integer.toString(Store.SCHEMA_VERSION), rs.getString(1));
         }
+        new Store(Store.sqliteUrl(db));
+    }
+
+    @Test
+    void aVersion2DatabaseGetsEachRunsMethodConfigFromItsStoredRecord() throws Exception {
+        // written before method configs: entries grouped by config hash; after the migration every run has the method
+        // config its record's spec gives, so one choice of method on tasks of different domains is one entry again
+        Path db = tmp.resolve("v2.db");
+        Store store = new Store(Store.sqliteUrl(db));
+        LeaderboardServer.registerShippedSuites(store);
+        List<RunRecord> records = new ArrayList<>();
+        for (long seed = 0; seed < 3; seed++) {
+            // per-domain values: one choice (cpu, no overrides), a different resolved config on each task
+            records.add(Fixtures.run("flow-bc", Fixtures.SINGLE, seed, Map.of("flow-bc", 0.3),
+                    Fixtures.config("flow-bc", 256).put("horizon", 5), 134146, 13));
+            records.add(Fixtures.run("flow-bc", Fixtures.GOAL, seed, Map.of("flow-bc", 0.6),
+                    Fixtures.config("flow-bc", 256).put("horizon", 1), 134146, 21));
+        }
+        // another choice of the same algorithm: a --set override (and the config it resolves to)
+        records.add(Fixtures.withOverrides(Fixtures.run("flow-bc", Fixtures.GOAL, 7, Map.of("flow-bc", 0.6),
+                Fixtures.config("flow-bc", 512), 400000, 21), Map.of("hidden", "512,512")));
+        Importer.importFolder(Fixtures.writeResults(tmp.resolve("results"), records), store);
+        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+            s.execute("ALTER TABLE runs DROP COLUMN method_config");
+            s.execute("UPDATE meta SET value = '2' WHERE key = 'schema'");
+        }
+        Store migrated = new Store(Store.sqliteUrl(db));
+        Map<String, String> expected = new java.util.HashMap<>();
+        for (RunRecord r : records) expected.put(r.identity().runId(), Store.methodConfig(r));
+        List<Store.RunRow> rows = migrated.runsOfSuite(Fixtures.SUITE);
+        assertEquals(7, rows.size());
+        for (Store.RunRow r : rows) assertEquals(expected.get(r.runId()), r.methodConfig(), r.toString());
+        assertEquals(2, rows.stream().map(Store.RunRow::methodConfig).distinct().count(), "two choices");
+        assertEquals(3, rows.stream().map(Store.RunRow::configHash).distinct().count(), "three resolved configs");
+        assertEquals(Store.METHOD_CONFIG_DIGITS, rows.get(0).methodConfig().length());
+        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
+            rs.next();
+            assertEquals(Integer.toString(Store.SCHEMA_VERSION), rs.getString(1));
+        }
+        // the migrated database groups like a new one: flow-bc's cpu choice is one entry over both tasks
+        Boards.Board b = new Boards(migrated, 0, 500, 100).board(migrated.suite(Fixtures.SUITE).orElseThrow(),
+                flowbench.harness.report.ScoreKind.LAST3);
+        Boards.Entry e = b.ranked().stream().filter(x -> x.methodConfig().equals(Store.methodConfig(records.get(0))))
+                .findFirst().orElseThrow(() -> new AssertionError(b.ranked() + " / " + b.incomplete()));
+        assertEquals(6, e.runs());
+        assertEquals(2, e.configs().hashes().size());
+        // and an import after the migration fills the column itself
+        RunRecord more = Fixtures.run("flow-bc", Fixtures.SINGLE, 3, Map.of("flow-bc", 0.3),
+                Fixtures.config("flow-bc", 256).put("horizon", 5), 134146, 13);
+        migrated.importReproduced(List.of(new Store.ParsedRun(more, Json.pretty(more), "more")));
+        assertEquals(Set.of(0L, 1L, 2L, 3L),
+                migrated.storedSeeds(Fixtures.SUITE, Fixtures.SINGLE, "flow-bc", Store.methodConfig(more)));
         new Store(Store.sqliteUrl(db));
     }
 

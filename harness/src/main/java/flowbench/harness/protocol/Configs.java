@@ -211,6 +211,21 @@ public final class Configs {
         }
     }
 
+    /** Hex digits of a {@link #methodConfig} id. */
+    public static final int METHOD_CONFIG_DIGITS = 16;
+
+    /**
+     * The method choice a run was made under: its profile and the user's overrides, hashed. Runs of one method on tasks
+     * of different domains resolve to different configs (another H, α, λ per column) yet are one method; reports and the
+     * leaderboard group by this, and show the resolved config hashes beside it.
+     */
+    public static String methodConfig(String profile, Map<String, String> overrides) {
+        Map<String, Object> choice = new TreeMap<>();
+        choice.put("profile", profile);
+        choice.put("overrides", overrides == null ? Map.of() : new TreeMap<>(overrides));
+        return Json.canonicalHash(choice).substring(0, METHOD_CONFIG_DIGITS);
+    }
+
     /** The config as a JSON object (field order of the record). */
     public static ObjectNode toJson(Record config) {
         return Json.mapper().valueToTree(config);

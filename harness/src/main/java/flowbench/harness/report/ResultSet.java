@@ -2,6 +2,7 @@ package flowbench.harness.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import flowbench.harness.io.Json;
+import flowbench.harness.protocol.Configs;
 import flowbench.harness.protocol.Evaluation;
 import flowbench.harness.protocol.PolicyEvaluation;
 import flowbench.harness.protocol.RunRecord;
@@ -249,7 +250,9 @@ public final class ResultSet {
             }
         }
         RunRecord.Identity id = r.identity();
-        return new Sweeps.Run(e.file().toString(), id.runId(), id.algorithm(), r.configHash(), id.task(), id.datasetName(),
+        // grouped by method choice (profile + overrides), not by the per-task resolved config
+        return new Sweeps.Run(e.file().toString(), id.runId(), id.algorithm(),
+                Configs.methodConfig(r.spec().profile(), r.spec().overrides()), id.task(), id.datasetName(),
                 id.seed(), r.status(), ps);
     }
 
@@ -288,7 +291,7 @@ public final class ResultSet {
             Set<String> ps = policies.get(alg);
             int nEval = r.evaluations().size();
             for (String policy : ps) {
-                if (sw.isSwept(alg, r.configHash(), policy)) continue;
+                if (sw.isSwept(alg, Configs.methodConfig(r.spec().profile(), r.spec().overrides()), policy)) continue;
                 String method = methodKey(alg, policy, ps.size() > 1);
                 add(out, seen, suite, new RunScore(suite, method, alg, policy, r.identity().task(), r.identity().seed(),
                         r.identity().runId(), kind.score(r, policy, e.file()), kind.evaluationsUsed(nEval),

@@ -55,7 +55,7 @@ public final class Sweeps {
      * @param status   the record's status; only complete runs are scored, incomplete selection runs are errors
      * @param policies the run's policies in the learner's order (the order breaks exact ties)
      */
-    public record Run(String ref, String runId, String algorithm, String configHash, String task, String dataset,
+    public record Run(String ref, String runId, String algorithm, String methodConfig, String task, String dataset,
                       long seed, String status, List<PolicyScore> policies) {
         public Run {
             policies = List.copyOf(policies);
@@ -84,7 +84,7 @@ public final class Sweeps {
      * @param ruled      whether the suite's rule covers the algorithm
      * @param error      why the rule could not be applied (null when it was, or when there is no rule)
      */
-    public record Family(String algorithm, String configHash, String family, String params, List<String> candidates,
+    public record Family(String algorithm, String methodConfig, String family, String params, List<String> candidates,
                          String method, boolean ruled, String error) {
         public Family {
             candidates = List.copyOf(candidates);
@@ -167,9 +167,9 @@ public final class Sweeps {
         Sweeps s = new Sweeps(rule, kind);
         Map<String, List<Run>> byConfig = new LinkedHashMap<>();
         List<Run> sorted = new ArrayList<>(runs);
-        sorted.sort(Comparator.comparing(Run::algorithm).thenComparing(r -> String.valueOf(r.configHash()))
+        sorted.sort(Comparator.comparing(Run::algorithm).thenComparing(r -> String.valueOf(r.methodConfig()))
                 .thenComparing(Run::task).thenComparingLong(Run::seed).thenComparing(r -> String.valueOf(r.runId())));
-        for (Run r : sorted) byConfig.computeIfAbsent(r.algorithm() + "\u0000" + r.configHash(), k -> new ArrayList<>()).add(r);
+        for (Run r : sorted) byConfig.computeIfAbsent(r.algorithm() + "\u0000" + r.methodConfig(), k -> new ArrayList<>()).add(r);
         for (List<Run> list : byConfig.values()) s.analyse(list);
         return s;
     }
@@ -190,13 +190,13 @@ public final class Sweeps {
     }
 
     /** Whether {@code policy} of (algorithm, config) belongs to a swept family (it is then never its own method). */
-    public boolean isSwept(String algorithm, String configHash, String policy) {
-        return swept.contains(algorithm + "\u0000" + configHash + "\u0000" + policy);
+    public boolean isSwept(String algorithm, String methodConfig, String policy) {
+        return swept.contains(algorithm + "\u0000" + methodConfig + "\u0000" + policy);
     }
 
     private void analyse(List<Run> runs) {
         String algorithm = runs.get(0).algorithm();
-        String config = runs.get(0).configHash();
+        String config = runs.get(0).methodConfig();
         // families and their candidates, in first-seen order over the runs (task, seed order), complete runs only
         Map<String, List<String>> fams = new LinkedHashMap<>();
         for (Run r : runs) {
@@ -288,8 +288,8 @@ public final class Sweeps {
             for (String task : tasksOfGroup.get(g)) {
                 for (long seed : rule.selectionSeeds()) {
                     if (!selectionRun.containsKey(task + "\u0000" + seed)) {
-                        throw new IllegalArgumentException("no selection run of " + runs.get(0).algorithm() + " (config "
-                                + shortHash(runs.get(0).configHash()) + ") on task " + task + " with seed " + seed
+                        throw new IllegalArgumentException("no selection run of " + runs.get(0).algorithm() + " (method config "
+                                + shortHash(runs.get(0).methodConfig()) + ") on task " + task + " with seed " + seed
                                 + ": the suite's rule chooses family '" + family + "' on selection seeds "
                                 + rule.selectionSeeds() + " of every task of group '" + g + "'");
                     }
@@ -308,7 +308,7 @@ public final class Sweeps {
     private static PolicySelection.Observation observation(Run r, String group, ScoreKind k) {
         Map<String, Double> scores = new LinkedHashMap<>();
         for (PolicyScore p : r.policies()) scores.put(p.policy(), p.of(k));
-        return new PolicySelection.Observation(r.ref(), r.runId(), r.algorithm(), r.configHash(), r.task(), group, r.seed(),
+        return new PolicySelection.Observation(r.ref(), r.runId(), r.algorithm(), r.methodConfig(), r.task(), group, r.seed(),
                 r.status(), scores);
     }
 
