@@ -77,7 +77,7 @@ class SweepsTest {
         List<Sweeps.Run> rs = runs("q");
         rs.remove(1); // task b, seed 9
         Sweeps s = Sweeps.compute(new Suite.Selection(List.of(9L), null, null), rs, ScoreKind.FINAL);
-        assertTrue(s.families().get(0).error().contains("no selection run of q (config cfg) on task b with seed 9"),
+        assertTrue(s.families().get(0).error().contains("no selection run of q (method config cfg) on task b with seed 9"),
                 s.families().get(0).error());
         var e = assertThrows(IllegalStateException.class, s::requireResolved);
         assertTrue(e.getMessage().contains("q[g] [w by rule]") && e.getMessage().contains("task b"), e.getMessage());
