@@ -102,13 +102,15 @@ public final class Report {
     /** panel (task, or {@link #ALL_TASKS_IQM}) -> method -> curve over training steps */
     private final Map<String, Map<String, Curve>> learning = new LinkedHashMap<>();
     private final List<Guidance> guidance = new ArrayList<>();
+    private final ProtocolCheck.Shared shared;
 
     private Report(ResultSet results, String suite, Options o) {
         this.results = results;
         this.suite = suite;
         this.options = o;
+        this.shared = ProtocolCheck.check(suite, results.entries(suite));
         this.sweeps = results.sweeps(suite, o.score());
-        this.runScores = results.runScores(suite, o.score(), sweeps);
+        this.runScores = splitByTaskMode(results.runScores(suite, o.score(), sweeps), shared.taskModes());
         this.scores = ResultSet.scores(runScores);
         StratifiedBootstrap headline = new StratifiedBootstrap(o.reps(), o.confidence(), o.seed());
         for (ScoreSet s : scores) {
@@ -146,6 +148,18 @@ public final class Report {
         this.rankTasks = rt;
         computeLearningCurves();
         computeGuidance();
+    }
+
+    /**
+     * Single-task and goal-conditioned scores are different quantities (one reward to maximise vs reaching any goal of
+     * five), so a suite with both reports each method once per mode ({@code "flow-bc [single-task]"}): aggregates,
+     * profiles, improvement probabilities and ranks never average over the two.
+     */
+    private static List<ResultSet.RunScore> splitByTaskMode(List<ResultSet.RunScore> scores, Map<String, String> modeOfTask) {
+        if (new TreeSet<>(modeOfTask.values()).size() < 2) return scores;
+        return scores.stream().map(s -> new ResultSet.RunScore(s.suite(), s.method() + " [" + modeOfTask.get(s.task())
+                .toLowerCase(Locale.ROOT).replace('_', '-') + "]", s.algorithm(), s.policy(), s.task(), s.seed(), s.runId(),
+                s.score(), s.evaluationsAveraged(), s.finalStep(), s.file())).toList();
     }
 
     /** Computes every statistic of {@code suite} ("name/version", see {@link ResultSet#suites()}). */
@@ -385,6 +399,16 @@ public final class Report {
         return Double.toString(v);
     }
 
+    /** {@link #ci(Interval)} with empty bounds where a task has fewer than 3 seeds (no interval is claimed). */
+    private List<Object> ci(Interval i, int fewestSeedsPerTask) {
+        List<Object> row = new ArrayList<>(ci(i));
+        if (fewestSeedsPerTask < MIN_SEEDS_FOR_INTERVAL) {
+            row.set(1, "");
+            row.set(2, "");
+        }
+        return row;
+    }
+
     private List<Object> ci(Interval i) {
         return List.of(num(i.point()), num(i.lower()), num(i.upper()), num(i.confidence()), i.reps(), i.seed());
     }
@@ -403,7 +427,7 @@ public final class Report {
         csvFile(dir.resolve("tasks.csv"), csv("method", "task", "runs", "mean", "ci_lower", "ci_upper", "confidence", "reps", "seed"), p -> {
             for (TaskRow r : taskRows) {
                 List<Object> row = new ArrayList<>(List.of(r.method(), r.task(), r.runs()));
-                row.addAll(ci(r.mean()));
+                row.addAll(ci(r.mean(), r.runs()));
                 p.printRecord(row);
             }
         }, written);
@@ -412,7 +436,8 @@ public final class Report {
             for (ScoreSet s : scores) {
                 for (Metric m : Metric.values()) {
                     List<Object> row = new ArrayList<>(List.of(s.method(), m.name(), s.runsByTask().size(), s.runCount()));
-                    row.addAll(ci(aggregates.get(s.method()).get(m)));
+                    row.addAll(ci(aggregates.get(s.method()).get(m),
+                            s.runsByTask().values().stream().mapToInt(x -> x.length).min().orElse(0)));
                     p.printRecord(row);
                 }
             }
@@ -607,6 +632,34 @@ public final class Report {
         return String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", i.point(), i.lower(), i.upper());
     }
 
+    /** Fewer seeds per task than this give no interval: a bootstrap over 1 or 2 runs is not a confidence statement. */
+    static final int MIN_SEEDS_FOR_INTERVAL = 3;
+
+    /** The fewest seeds any task of a method has. */
+    private int fewestSeeds(String method) {
+        return scores.stream().filter(x -> x.method().equals(method)).flatMap(x -> x.runsByTask().values().stream())
+                .mapToInt(v -> v.length).min().orElse(0);
+    }
+
+    /** {@link #cell(Interval)}, or the point estimate alone when a task has fewer than 3 seeds. */
+    private static String cell(Interval i, int fewestSeedsPerTask) {
+        if (fewestSeedsPerTask >= MIN_SEEDS_FOR_INTERVAL) return cell(i);
+        return String.format(Locale.ROOT, "%.3f (too few seeds for an interval)", i.point());
+    }
+
+    /** The protocol every run of this report shares (checked by {@link ProtocolCheck}). */
+    private String protocolLine() {
+        TreeSet<String> modes = new TreeSet<>(shared.taskModes().values());
+        StringBuilder d = new StringBuilder();
+        shared.datasets().forEach((name, sha) -> d.append(d.length() == 0 ? "" : ", ").append('`').append(name).append("` (SHA-256 ")
+                .append(sha.length() > 12 ? sha.substring(0, 12) + "…" : sha).append(')'));
+        return String.format(Locale.ROOT, "**Protocol** (the same for every run here): %,d train steps; evaluation every %,d "
+                        + "steps%s; %d episodes per evaluation task; evaluation seed %d; task mode%s %s; datasets %s.",
+                shared.trainSteps(), shared.evalEvery(), shared.evalAtStart() ? " and at step 0" : "",
+                shared.episodesPerTask(), shared.evalSeed(), modes.size() == 1 ? "" : "s (reported separately)",
+                String.join(", ", modes.stream().map(m -> m.toLowerCase(Locale.ROOT).replace('_', '-')).toList()), d);
+    }
+
     private static String md(String s) {
         return s.replace("|", "\\|");
     }
@@ -629,6 +682,7 @@ public final class Report {
             }
         }
         b.append(".\n\n");
+        b.append(protocolLine()).append("\n\n");
         b.append(String.format(Locale.ROOT, "Intervals: %s percentile intervals from rliable's stratified bootstrap (runs resampled "
                         + "within each task), seed %d; %,d reps for per-task means and aggregate metrics, %,d reps for performance "
                         + "profiles, probability of improvement, rank intervals and curves. The same results, options and seed give "
@@ -645,7 +699,8 @@ public final class Report {
         for (ScoreSet s : scores) {
             Map<Metric, Interval> a = aggregates.get(s.method());
             b.append("| ").append(md(s.method())).append(" | ").append(s.runsByTask().size()).append(" | ").append(s.runCount());
-            for (Metric m : Metric.values()) b.append(" | ").append(cell(a.get(m)));
+            int fewest = s.runsByTask().values().stream().mapToInt(x -> x.length).min().orElse(0);
+            for (Metric m : Metric.values()) b.append(" | ").append(cell(a.get(m), fewest));
             b.append(" |\n");
         }
         for (Sweeps.Family f : sweeps.families()) {
@@ -666,7 +721,7 @@ public final class Report {
             b.append("| ").append(md(t)).append(" |");
             for (String m : methods) {
                 TaskRow r = taskRows.stream().filter(x -> x.method().equals(m) && x.task().equals(t)).findFirst().orElse(null);
-                b.append(' ').append(r == null ? "—" : cell(r.mean()) + " (" + r.runs() + ")").append(" |");
+                b.append(' ').append(r == null ? "—" : cell(r.mean(), r.runs()) + " (" + r.runs() + ")").append(" |");
             }
             b.append('\n');
         }
@@ -683,7 +738,8 @@ public final class Report {
             for (String x : methods) {
                 b.append("| ").append(md(x)).append(" |");
                 for (String y : methods) {
-                    b.append(' ').append(x.equals(y) ? "—" : poiCell(x, y).map(r -> cell(r.poi())).orElse("no common task")).append(" |");
+                    b.append(' ').append(x.equals(y) ? "—" : poiCell(x, y).map(r -> cell(r.poi(), Math.min(fewestSeeds(x), fewestSeeds(y))))
+                            .orElse("no common task")).append(" |");
                 }
                 b.append('\n');
             }

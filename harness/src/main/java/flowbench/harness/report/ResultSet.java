@@ -290,6 +290,10 @@ public final class ResultSet {
             String alg = r.identity().algorithm();
             Set<String> ps = policies.get(alg);
             int nEval = r.evaluations().size();
+            if (kind == ScoreKind.LAST3 && nEval < ScoreKind.LAST_N) {
+                throw new IllegalArgumentException("score last3 needs " + ScoreKind.LAST_N + " evaluations per run; " + e.file()
+                        + " has " + nEval + " (use --score final, or runs with --eval-every small enough for 3 evaluations)");
+            }
             for (String policy : ps) {
                 if (sw.isSwept(alg, Configs.methodConfig(r.spec().profile(), r.spec().overrides()), policy)) continue;
                 String method = methodKey(alg, policy, ps.size() > 1);

@@ -27,7 +27,8 @@ class RegistryTest {
         Registry r = RunFixture.REGISTRY;
         var e = assertThrows(IllegalArgumentException.class, () -> r.task("fake-pint-v0"));
         assertTrue(e.getMessage().startsWith("unknown task 'fake-pint-v0'; did you mean fake-point-v0?"), e.getMessage());
-        assertTrue(e.getMessage().contains("Known: fake-point-singletask-task2-v0, fake-point-v0."), e.getMessage());
+        assertTrue(e.getMessage().contains("Known: fake-point-singletask-task2-v0, fake-point-singletask-task3-v0, fake-point-v0."),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> r.algorithm("bc"));
         assertTrue(e.getMessage().contains("did you mean fake-bc"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> r.algorithm("qgf"));

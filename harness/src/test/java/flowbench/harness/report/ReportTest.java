@@ -75,7 +75,7 @@ class ReportTest {
         Registry registry = new Registry(List.of(new FakeProviders.Tasks()), List.of(new FakeProviders.Algorithms()),
                 List.of(new FakeProviders.Bench()));
         Suite suite = new Suite("fake-suite", 3, "test", List.of(new Suite.DatasetEntry(FakeTask.DATASET, 3, 20, 7, null, null)),
-                List.of(FakeTask.GC, FakeTask.SINGLE), List.of(new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of())),
+                List.of(FakeTask.SINGLE3, FakeTask.SINGLE), List.of(new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of())),
                 List.of(1L, 2L, 3L), new Suite.ProtocolEntry(20, 10, true, 3, 0, 5, 0));
         results = shared.resolve("results");
         new SuiteRunner(registry, DatasetLoader.ogbench()).run(suite, shared.resolve("data"), results, RunOptions.defaults());
@@ -151,18 +151,18 @@ class ReportTest {
         assertTrue(sw.points().stream().allMatch(p -> p.role().equals(Sweeps.ROLE_NO_RULE) && !p.chosen()));
         assertTrue(sw.choices().isEmpty() && sw.selected().isEmpty());
         for (ScoreSet s : scores) {
-            assertEquals(List.of(FakeTask.SINGLE, FakeTask.GC), List.copyOf(s.runsByTask().keySet()), "tasks in name order");
+            assertEquals(List.of(FakeTask.SINGLE, FakeTask.SINGLE3), List.copyOf(s.runsByTask().keySet()), "tasks in name order");
             for (double[] r : s.runsByTask().values()) assertEquals(3, r.length);
         }
         // scores by hand from the records: final = last evaluation's overall success; last3 = mean of evaluations
         // at steps 0, 10 and 20 (all three here)
         for (RunRecord r : rs.records()) {
-            if (!r.identity().algorithm().equals(FakeAlgorithm.NAME) || !r.identity().task().equals(FakeTask.GC)) continue;
+            if (!r.identity().algorithm().equals(FakeAlgorithm.NAME) || !r.identity().task().equals(FakeTask.SINGLE3)) continue;
             int seedIndex = (int) r.identity().seed() - 1;
             assertEquals(List.of(0L, 10L, 20L), r.evaluations().stream().map(e -> e.step()).toList());
             double[] s = r.evaluations().stream().mapToDouble(e -> e.policy("greedy").orElseThrow().overallSuccess()).toArray();
-            assertEquals(s[2], scores.get(0).runsByTask().get(FakeTask.GC)[seedIndex], 0.0);
-            assertEquals((s[0] + s[1] + s[2]) / 3, rs.scores(SUITE, ScoreKind.LAST3).get(0).runsByTask().get(FakeTask.GC)[seedIndex], 1e-15);
+            assertEquals(s[2], scores.get(0).runsByTask().get(FakeTask.SINGLE3)[seedIndex], 0.0);
+            assertEquals((s[0] + s[1] + s[2]) / 3, rs.scores(SUITE, ScoreKind.LAST3).get(0).runsByTask().get(FakeTask.SINGLE3)[seedIndex], 1e-15);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rs.scores("nope/1", ScoreKind.FINAL));
         assertTrue(e.getMessage().contains(SUITE), e.getMessage());
@@ -200,7 +200,7 @@ class ReportTest {
     }
 
     private static Path firstRun() throws IOException {
-        try (Stream<Path> s = Files.walk(results.resolve(FakeTask.GC))) {
+        try (Stream<Path> s = Files.walk(results.resolve(FakeTask.SINGLE3))) {
             return s.filter(p -> p.getFileName().toString().equals("run.json")).sorted().findFirst().orElseThrow();
         }
     }
@@ -268,11 +268,11 @@ class ReportTest {
         // the guidance curve: weights 0 and 0.5, per task and over all tasks, every seed (no rule), nothing chosen
         List<CSVRecord> guidance = csv(dir.resolve("guidance.csv"));
         assertEquals(2 * 3, guidance.size());
-        assertEquals(List.of("0", "0.5"), guidance.stream().filter(g -> g.get("task").equals(FakeTask.GC)).map(g -> g.get("weight")).toList());
+        assertEquals(List.of("0", "0.5"), guidance.stream().filter(g -> g.get("task").equals(FakeTask.SINGLE3)).map(g -> g.get("weight")).toList());
         assertEquals("qgf(w=0.5)", guidance.get(1).get("policy"));
         assertTrue(guidance.stream().allMatch(g -> g.get("role").equals(Sweeps.ROLE_NO_RULE) && g.get("chosen").equals("false")));
         Map<String, double[]> w05 = new java.util.TreeMap<>();
-        for (String task : List.of(FakeTask.GC, FakeTask.SINGLE)) {
+        for (String task : List.of(FakeTask.SINGLE3, FakeTask.SINGLE)) {
             w05.put(task, ResultSet.load(results).records().stream()
                     .filter(x -> x.identity().algorithm().equals("fake-qgf") && x.identity().task().equals(task))
                     .sorted(java.util.Comparator.comparingLong(x -> x.identity().seed()))

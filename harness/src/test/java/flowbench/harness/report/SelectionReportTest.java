@@ -109,8 +109,8 @@ class SelectionReportTest {
             }
         }
         String summary = Files.readString(results.resolve("summary.md"));
-        assertTrue(summary.contains("| " + FakeTask.GC + " | fake-sweep | sweep(w=0.5) | selection | 2 |"), summary);
-        assertTrue(summary.contains("| " + FakeTask.GC + " | fake-sweep | sweep(w=0.5) | report | 3 |"), summary);
+        assertTrue(summary.contains("| " + FakeTask.SINGLE3 + " | fake-sweep | sweep(w=0.5) | selection | 2 |"), summary);
+        assertTrue(summary.contains("| " + FakeTask.SINGLE3 + " | fake-sweep | sweep(w=0.5) | report | 3 |"), summary);
         assertTrue(summary.contains("Selection rule:") && summary.contains("never reported"), summary);
         JsonNode json = Json.mapper().readTree(results.resolve("summary.json").toFile());
         assertEquals("[100,101]", json.get("suite").get("selection").get("selectionSeeds").toString(), "the rule travels with the results");

@@ -16,7 +16,7 @@ public final class FakeProviders {
     private FakeProviders() {}
 
     public static final class Tasks implements TaskProvider {
-        @Override public List<String> taskNames() { return List.of(FakeTask.GC, FakeTask.SINGLE); }
+        @Override public List<String> taskNames() { return List.of(FakeTask.GC, FakeTask.SINGLE, FakeTask.SINGLE3); }
 
         @Override
         public Optional<Task> task(String name) {

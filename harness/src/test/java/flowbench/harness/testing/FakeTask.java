@@ -16,6 +16,8 @@ import java.util.List;
 public final class FakeTask implements Task {
     public static final String GC = "fake-point-v0";
     public static final String SINGLE = "fake-point-singletask-task2-v0";
+    /** A second single-task name, for suites whose tasks must share a mode. */
+    public static final String SINGLE3 = "fake-point-singletask-task3-v0";
     public static final String DATASET = "fake-point-v0";
     public static final int MAX_STEPS = 24;
 
@@ -32,7 +34,7 @@ public final class FakeTask implements Task {
     @Override public TaskMode mode() { return mode; }
     @Override public SuccessTiming successTiming() { return mode == TaskMode.GOAL_CONDITIONED ? SuccessTiming.POST : SuccessTiming.PRE; }
     @Override public EnvSpec spec() { return new EnvSpec(2, 2, mode == TaskMode.GOAL_CONDITIONED ? 2 : 0, MAX_STEPS); }
-    @Override public List<Integer> evaluationTaskIds() { return mode == TaskMode.GOAL_CONDITIONED ? List.of(1, 2, 3) : List.of(2); }
+    @Override public List<Integer> evaluationTaskIds() { return mode == TaskMode.GOAL_CONDITIONED ? List.of(1, 2, 3) : List.of(name.equals(SINGLE3) ? 3 : 2); }
     @Override public String rewardMode() { return mode == TaskMode.GOAL_CONDITIONED ? "success in {0, 1}" : "success - 1 in {-1, 0}"; }
     @Override public Environment newEnvironment() { return new FakeEnvironment(spec(), mode, successTiming()); }
 
