@@ -1,5 +1,9 @@
 package flowbench.harness.cli;
 
+import flowbench.harness.data.Dataset;
+import flowbench.harness.data.DatasetFormatException;
+import flowbench.harness.data.Datasets;
+import flowbench.harness.data.LoadOptions;
 import flowbench.harness.data.NpyArray;
 import flowbench.harness.data.NpyHeader;
 import flowbench.harness.data.Npz;
@@ -24,8 +28,11 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Describes an .npz file: keys, dtypes and shapes, episodes and steps per episode (from 'terminals'), "
                 + "action range, NaN/infinity check of every float array, SHA-256, and the provenance sidecar <dataset>.json "
-                + "when the dataset came from an outside generator (OGBench's oracles).",
-                "Exit status 1 when a float array holds NaN or infinity.", ""})
+                + "when the dataset came from an outside generator (OGBench's oracles). Ends with the verdict of the loader "
+                + "that 'run' uses (regular mode, without a task's reward relabelling): 'accepted by the loader: yes' or "
+                + "'not accepted: <the loader's error>'.",
+                "Exit status 1 when the loader would not accept the file (e.g. a missing key, a wrong shape, NaN or "
+                + "infinity, a processed rather than raw OGBench file).", ""})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -40,10 +47,40 @@ final class InspectCommand implements Callable<Integer> {
         o.println("file     " + file.toAbsolutePath());
         o.println("bytes    " + Files.size(file));
         o.println("sha256   " + Sha256.ofFile(file));
+        boolean bad;
+        try {
+            bad = describeArrays(o);
+        } catch (DatasetFormatException e) {
+            // the archive itself cannot be read (not a zip, unsupported dtype, truncated or corrupt entry)
+            o.println("not accepted: " + e.getMessage());
+            o.flush();
+            return 1;
+        }
+        describeProvenance(o);
+        // the loader's own validation, exactly as 'run' loads a dataset (the arrays above are no longer referenced)
+        boolean accepted;
+        try {
+            Dataset d = Datasets.load(file, LoadOptions.defaults(), null);
+            o.printf(Locale.ROOT, "loader   regular mode: %d transitions, obs_dim %d, act_dim %d%n", d.size(), d.obsDim(),
+                    d.actionDim());
+            o.println("accepted by the loader: yes");
+            accepted = true;
+        } catch (DatasetFormatException e) {
+            o.println("not accepted: " + e.getMessage());
+            accepted = false;
+        }
+        o.flush();
+        return bad || !accepted ? 1 : 0;
+    }
+
+    /** Keys, dtypes, shapes, episodes, action range and the finiteness check; true when a float array is not finite. */
+    private boolean describeArrays(PrintWriter o) throws java.io.IOException {
         Map<String, NpyHeader> headers = Npz.readHeaders(file);
         o.println("arrays");
         for (Map.Entry<String, NpyHeader> e : headers.entrySet()) {
-            o.printf(Locale.ROOT, "  %-20s %s%n", e.getKey(), e.getValue().describe());
+            String storage = e.getValue().storage();
+            o.printf(Locale.ROOT, "  %-20s %s%s%n", e.getKey(), e.getValue().describe(),
+                    storage.isEmpty() ? "" : " (stored " + storage + ")");
         }
         Map<String, NpyArray> arrays = Npz.read(file);
         NpyArray terminals = arrays.get("terminals");
@@ -105,9 +142,7 @@ final class InspectCommand implements Callable<Integer> {
             }
         }
         o.println("finite   " + (bad ? "NO" : "yes (no NaN or infinity in any float array)"));
-        describeProvenance(o);
-        o.flush();
-        return bad ? 1 : 0;
+        return bad;
     }
 
     /**

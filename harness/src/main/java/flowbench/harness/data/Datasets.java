@@ -42,6 +42,11 @@ import java.util.Set;
  * <p>Accepted input: {@code observations} and {@code actions} 2-D float32 (float64 is narrowed), equal row counts,
  * all values finite; {@code terminals} 1-D bool (0/1 integers are accepted); the last row ends an episode; every
  * episode has at least two rows (one transition). Anything else raises {@link DatasetFormatException}.
+ *
+ * <p><b>Processed files are refused.</b> A file holding what {@code ogbench.utils.load_dataset} returns (or a relabelled
+ * copy), recognised by any of {@link #PROCESSED_KEYS}, has no final row per episode: reading it as raw would silently
+ * drop one real transition per episode and shift {@code next_observations}. It raises a
+ * {@link DatasetFormatException} naming the file, its keys and the raw files flowbench expects.
  */
 public final class Datasets {
     /** OGBench / FQL action clip: actions are clipped to [-(1 - 1e-5), 1 - 1e-5] (as float32, like np.clip on float32). */
@@ -51,6 +56,11 @@ public final class Datasets {
     public static final String TERMINALS = "terminals";
     /** Info keys of the raw files (kept with {@link LoadOptions#keepExtras()}, passed to relabellers). */
     public static final List<String> INFO_KEYS = List.of("qpos", "qvel", "button_states");
+    /**
+     * Keys that OGBench's raw files never hold but its processed datasets do ({@code load_dataset}'s regular or compact
+     * output, {@code relabel_dataset}'s rewards and masks); any of them marks a file as processed.
+     */
+    public static final List<String> PROCESSED_KEYS = List.of("next_observations", "rewards", "masks", "valids");
 
     private Datasets() {}
 
@@ -64,6 +74,7 @@ public final class Datasets {
      *                        masks 1)
      */
     public static Dataset load(Path file, LoadOptions options, Relabeler relabelerOrNull) throws IOException {
+        refuseProcessed(Npz.keys(file), file);
         String sha = Sha256.ofFile(file);
         Set<String> wanted = new HashSet<>(List.of(OBSERVATIONS, ACTIONS, TERMINALS));
         if (relabelerOrNull != null || options.keepExtras()) wanted.addAll(INFO_KEYS);
@@ -109,6 +120,7 @@ public final class Datasets {
             throw new DatasetFormatException(file, null, "archive contains no arrays; expected at least '"
                     + OBSERVATIONS + "', '" + ACTIONS + "' and '" + TERMINALS + "'");
         }
+        refuseProcessed(raw.keySet(), file);
         // arrays freshly read from a file are ours to reuse; a caller's in-memory arrays are never modified
         boolean copy = file == null;
         NpyArray obsArr = require(raw, OBSERVATIONS, file);
@@ -226,6 +238,19 @@ public final class Datasets {
         Map<String, Integer> keptDims = options.keepExtras() ? infoDims : Map.of();
         return new Dataset(size, obsDim, actDim, o, a, no, rewards, masks, terminals, valids, keptExtras, keptDims,
                 mode, file, sha);
+    }
+
+    /** Raises the "processed, not raw" error when {@code keys} hold any of {@link #PROCESSED_KEYS}. */
+    static void refuseProcessed(java.util.Collection<String> keys, Path file) {
+        List<String> found = PROCESSED_KEYS.stream().filter(keys::contains).toList();
+        if (found.isEmpty()) return;
+        throw new DatasetFormatException(file, null, "this is a processed dataset (what ogbench.utils.load_dataset "
+                + "returns, saved to a file), not one of OGBench's raw files: it has keys " + keys + ", and "
+                + String.join(", ", found) + (found.size() == 1 ? " is" : " are") + " never in a raw file. "
+                + "flowbench expects OGBench's raw download files (e.g. ~/.ogbench/data/<dataset>.npz and "
+                + "<dataset>-val.npz: keys observations, actions, terminals, + qpos, qvel, button_states; one row per "
+                + "visited state, terminals = 1 on each episode's final row) and derives next_observations, rewards and "
+                + "masks itself; read as raw, this file would lose one transition per episode. Use the raw file");
     }
 
     private static NpyArray require(Map<String, NpyArray> raw, String key, Path file) {

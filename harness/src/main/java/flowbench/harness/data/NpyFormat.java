@@ -13,8 +13,11 @@ import java.util.zip.CRC32;
 
 /**
  * The NPY array format (numpy/lib/format.py, format versions 1.0, 2.0 and 3.0), for the six dtypes of
- * {@link NpyArray}. Data are little-endian C order; conversion goes through {@link ByteBuffer} bulk views in chunks of
- * {@link #CHUNK} bytes so that a 1M-row array never exists twice in memory and no per-element stream calls are made.
+ * {@link NpyArray}. Written data are little-endian C order; conversion goes through {@link ByteBuffer} bulk views in
+ * chunks of {@link #CHUNK} bytes so that a 1M-row array never exists twice in memory and no per-element stream calls are
+ * made. Reading follows {@code numpy.load}: big-endian members ({@code '>f4'}, {@code '>i8'}) are byte-swapped and
+ * Fortran-ordered ones ({@code 'fortran_order': True}) are transposed into C order, so the loaded array holds the same
+ * values at the same indices as NumPy's.
  */
 final class NpyFormat {
     /** Conversion buffer size; a multiple of every item size. */
@@ -24,7 +27,7 @@ final class NpyFormat {
     private static final int ARRAY_ALIGN = 64;
     /** numpy's GROWTH_AXIS_MAX_DIGITS: spare spaces numpy leaves so the first axis can grow in place. */
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
-    static final String SUPPORTED = "<f4, <f8, <i4, <i8, |b1, |u1";
+    static final String SUPPORTED = "<f4, <f8, <i4, <i8, |b1, |u1, and the big-endian >f4, >f8, >i4, >i8";
 
     private NpyFormat() {}
 
@@ -178,31 +181,34 @@ final class NpyFormat {
         if (descr == null || fortran == null || shape == null) {
             throw new DatasetFormatException(file, key, "NPY header lacks 'descr', 'fortran_order' or 'shape': " + s.trim());
         }
-        if (fortran) {
-            throw new DatasetFormatException(file, key, "array is stored in Fortran order (fortran_order: True); "
-                    + "expected C order (save it with np.ascontiguousarray)");
-        }
         String dtype = normalize(descr);
         if (dtype == null) {
             throw new DatasetFormatException(file, key, "unsupported dtype '" + descr + "' (supported: " + SUPPORTED
-                    + "; big-endian and other types are not)");
+                    + "; other types, e.g. float16, int16, uint32, complex, strings or objects, are not)");
         }
-        return new NpyHeader(dtype, shape);
+        // one-byte types have no byte order; only multi-byte '>' descriptors are swapped
+        boolean big = descr.startsWith(">") && itemSize(dtype) > 1;
+        return new NpyHeader(dtype, shape, fortran, big);
     }
 
-    /** numpy writes '|b1' and '|u1' for one-byte types; '<b1'/'=u1' style spellings are accepted too. */
+    /**
+     * The little-endian spelling of a supported descriptor, or null. numpy writes '|b1' and '|u1' for one-byte types;
+     * '<b1'/'=u1'/'>b1' style spellings are accepted too; '>f4', '>f8', '>i4', '>i8' are big-endian (swapped on read).
+     */
     private static String normalize(String descr) {
         return switch (descr) {
             case "<f4", "<f8", "<i4", "<i8" -> descr;
-            case "|b1", "<b1", "=b1", "b1", "?" -> "|b1";
-            case "|u1", "<u1", "=u1", "u1", "B" -> "|u1";
+            case ">f4", ">f8", ">i4", ">i8" -> "<" + descr.substring(1);
+            case "|b1", "<b1", "=b1", ">b1", "b1", "?", "|?", "<?", ">?" -> "|b1";
+            case "|u1", "<u1", "=u1", ">u1", "u1", "B", "|B" -> "|u1";
             default -> null;
         };
     }
 
     /**
      * Reads the data of an array with header {@code h}. Stops after exactly the declared bytes; a short entry raises
-     * a {@link DatasetFormatException} naming file, key, expected and found byte counts.
+     * a {@link DatasetFormatException} naming file, key, expected and found byte counts. Big-endian data are swapped
+     * and Fortran-ordered data transposed into C order (as numpy.load does).
      */
     static NpyArray readData(InputStream in, NpyHeader h, Path file, String key, CRC32 crc, byte[] buf) throws IOException {
         long n;
@@ -226,6 +232,7 @@ final class NpyFormat {
             default -> throw new IllegalStateException(h.dtype());
         };
         int perChunk = buf.length / item;
+        ByteOrder order = h.bigEndian() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         long readBytes = 0;
         for (int off = 0; off < total; off += perChunk) {
             int cnt = Math.min(perChunk, total - off);
@@ -237,7 +244,7 @@ final class NpyFormat {
             }
             readBytes += got;
             if (crc != null) crc.update(buf, 0, bytes);
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, bytes).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, bytes).order(order);
             switch (h.dtype()) {
                 case "<f4" -> bb.asFloatBuffer().get((float[]) data, off, cnt);
                 case "<f8" -> bb.asDoubleBuffer().get((double[]) data, off, cnt);
@@ -258,7 +265,68 @@ final class NpyFormat {
                 default -> throw new IllegalStateException(h.dtype());
             }
         }
+        if (h.fortranOrder()) data = fortranToC(data, h.shape());
         return new NpyArray(h.dtype(), h.shape(), data);
+    }
+
+    /**
+     * Rearranges {@code src}, the elements of an array of {@code shape} in Fortran (column-major) order, into C
+     * (row-major) order. Element (i0, ..., ik) sits at C offset ((i0 * d1 + i1) * d2 + ...) and at Fortran offset
+     * i0 + d0 * (i1 + d1 * (i2 + ...)); the destination is filled in C order while an odometer tracks the source
+     * offset, a chunk of source indices at a time so that the per-type copy loops stay simple.
+     */
+    static Object fortranToC(Object src, int[] shape) {
+        int nd = shape.length;
+        if (nd < 2) return src; // 0-D and 1-D arrays are the same in both orders
+        int total = java.lang.reflect.Array.getLength(src);
+        if (total == 0) return src;
+        Object dst = java.lang.reflect.Array.newInstance(src.getClass().getComponentType(), total);
+        long[] fStride = new long[nd];
+        long s = 1;
+        for (int d = 0; d < nd; d++) {
+            fStride[d] = s;
+            s *= shape[d];
+        }
+        int[] idx = new int[nd];
+        long srcOff = 0;
+        int[] from = new int[Math.min(total, 1 << 16)];
+        for (int off = 0; off < total; off += from.length) {
+            int cnt = Math.min(from.length, total - off);
+            for (int i = 0; i < cnt; i++) {
+                from[i] = (int) srcOff;
+                // advance the C-order odometer: last axis fastest
+                for (int d = nd - 1; d >= 0; d--) {
+                    if (++idx[d] < shape[d]) {
+                        srcOff += fStride[d];
+                        break;
+                    }
+                    srcOff -= fStride[d] * (shape[d] - 1);
+                    idx[d] = 0;
+                }
+            }
+            if (src instanceof float[] f) {
+                float[] t = (float[]) dst;
+                for (int i = 0; i < cnt; i++) t[off + i] = f[from[i]];
+            } else if (src instanceof double[] f) {
+                double[] t = (double[]) dst;
+                for (int i = 0; i < cnt; i++) t[off + i] = f[from[i]];
+            } else if (src instanceof int[] f) {
+                int[] t = (int[]) dst;
+                for (int i = 0; i < cnt; i++) t[off + i] = f[from[i]];
+            } else if (src instanceof long[] f) {
+                long[] t = (long[]) dst;
+                for (int i = 0; i < cnt; i++) t[off + i] = f[from[i]];
+            } else if (src instanceof boolean[] f) {
+                boolean[] t = (boolean[]) dst;
+                for (int i = 0; i < cnt; i++) t[off + i] = f[from[i]];
+            } else if (src instanceof byte[] f) {
+                byte[] t = (byte[]) dst;
+                for (int i = 0; i < cnt; i++) t[off + i] = f[from[i]];
+            } else {
+                throw new IllegalStateException(src.getClass().getName());
+            }
+        }
+        return dst;
     }
 
     /** Reads to the end of {@code in}, feeding the CRC; returns how many bytes there were. */

@@ -2,10 +2,32 @@ package flowbench.harness.data;
 
 import java.util.Arrays;
 
-/** The header of one {@code .npy} array: NumPy dtype descriptor (one of {@link NpyArray}'s) and C-order shape. */
-public record NpyHeader(String dtype, int[] shape) {
+/**
+ * The header of one {@code .npy} array: NumPy dtype descriptor (one of {@link NpyArray}'s, always in its little-endian
+ * spelling) and shape, plus how the file stores the data. Arrays are always loaded as NumPy loads them: a big-endian
+ * member ({@code '>f4'}) is byte-swapped and a Fortran-ordered one ({@code 'fortran_order': True}) is transposed into
+ * the row-major (C) layout of {@link NpyArray}, so {@code dtype} and {@code shape} describe the loaded array.
+ * Equality compares {@code dtype} and {@code shape} only.
+ *
+ * @param fortranOrder the file stores the data in Fortran (column-major) order
+ * @param bigEndian    the file stores multi-byte elements big-endian ({@code '>'})
+ */
+public record NpyHeader(String dtype, int[] shape, boolean fortranOrder, boolean bigEndian) {
     public NpyHeader {
         shape = shape.clone();
+    }
+
+    /** A C-order, little-endian array (what flowbench writes). */
+    public NpyHeader(String dtype, int[] shape) {
+        this(dtype, shape, false, false);
+    }
+
+    /** How the data are stored when that differs from C order little-endian, e.g. {@code "big-endian, Fortran order"}; else "". */
+    public String storage() {
+        if (bigEndian && fortranOrder) return "big-endian, Fortran order";
+        if (bigEndian) return "big-endian";
+        if (fortranOrder) return "Fortran order";
+        return "";
     }
 
     @Override

@@ -37,7 +37,8 @@ import java.util.zip.ZipFile;
  * atomic rename).
  *
  * <p><b>Reading</b> accepts what numpy writes: stored or deflated entries ({@code np.savez_compressed}), ZIP64, NPY
- * format 1.0/2.0/3.0, the dtypes of {@link NpyArray}. Every entry's CRC-32 is verified. Entries whose names do not end
+ * format 1.0/2.0/3.0, the dtypes of {@link NpyArray} little- or big-endian, C or Fortran order (loaded as numpy loads
+ * them: swapped and transposed into C order). Every entry's CRC-32 is verified. Entries whose names do not end
  * in {@code .npy} are ignored (numpy never writes them). Problems raise {@link DatasetFormatException} naming the file
  * and the key.
  */
@@ -178,6 +179,15 @@ public final class Npz {
                     throw new DatasetFormatException(file, key, "corrupt zip entry " + e.getName() + ": " + ex.getMessage(), ex);
                 }
             }
+        }
+        return result;
+    }
+
+    /** Keys of every array, in archive order, from the zip directory alone (no entry is read). */
+    public static List<String> keys(Path file) throws IOException {
+        List<String> result = new ArrayList<>();
+        try (ZipFile zf = open(file)) {
+            for (ZipEntry e : npyEntries(zf, file)) result.add(keyOf(e));
         }
         return result;
     }

@@ -54,6 +54,21 @@ import java.util.TreeMap;
  */
 public final class Runner {
     public static final String RUN_JSON = "run.json";
+    /**
+     * The training ({@code val} false) or validation file of a dataset under {@code dataDir}: flowbench's layout
+     * ({@link #datasetFile}), or for an {@code ogbench:} dataset also OGBench's own download layout, where
+     * {@code <name>.npz} and {@code <name>-val.npz} lie directly in the folder ({@code --data ~/.ogbench/data}).
+     */
+    public static Path locateDataset(Path dataDir, String datasetName, boolean val) {
+        Path ours = datasetFile(dataDir, datasetName, val);
+        if (Files.isRegularFile(ours) || !datasetName.startsWith(OGBENCH_PREFIX)) return ours;
+        String plain = datasetName.substring(OGBENCH_PREFIX.length());
+        Path theirs = datasetFile(dataDir, plain, val);
+        return Files.isRegularFile(datasetFile(dataDir, plain, false)) ? theirs : ours;
+    }
+
+    /** Prefix of OGBench's own datasets, served through the bridge. */
+    static final String OGBENCH_PREFIX = "ogbench:";
     public static final String CONFIG_JSON = "config.json";
     public static final String TRAIN_CSV = "train.csv";
     public static final String EVAL_CSV = "eval.csv";
@@ -160,8 +175,8 @@ public final class Runner {
             config = resolved.config();
             configHash = Configs.hash(config);
             Path dataDir = Path.of(spec.datasetDir());
-            Path trainFile = datasetFile(dataDir, task.datasetName(), false);
-            Path valFile = datasetFile(dataDir, task.datasetName(), true);
+            Path trainFile = locateDataset(dataDir, task.datasetName(), false);
+            Path valFile = locateDataset(dataDir, task.datasetName(), true);
             requireDataset(trainFile, dataDir);
             requireDataset(valFile, dataDir);
 
@@ -187,9 +202,12 @@ public final class Runner {
 
         private void requireDataset(Path file, Path dataDir) {
             if (!Files.isRegularFile(file)) {
+                String ogbench = task.datasetName().startsWith(OGBENCH_PREFIX) ? "; or point --data at OGBench's download folder"
+                        + " (e.g. ~/.ogbench/data), which holds " + task.datasetName().substring(OGBENCH_PREFIX.length())
+                        + ".npz and its -val.npz" : "";
                 throw new IllegalArgumentException("dataset file " + file + " not found (task '" + task.name()
                         + "' trains on dataset '" + task.datasetName() + "'); generate it with:\n  flowbench datasets generate --dataset "
-                        + task.datasetName() + " --out " + dataDir);
+                        + task.datasetName() + " --out " + dataDir + ogbench);
             }
         }
 

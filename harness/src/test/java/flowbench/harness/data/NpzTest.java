@@ -229,18 +229,13 @@ class NpzTest {
         assertMentions(readFails(f), "magic.npz", "key 'observations'", "bad NPY magic");
     }
 
-    @Test
-    void fortranOrderRejected() throws IOException {
-        Path f = dir.resolve("fortran.npz");
-        rawZip(f, "actions.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1, 1), }\n", new byte[4]));
-        assertMentions(readFails(f), "fortran.npz", "key 'actions'", "Fortran order");
-    }
+    // Fortran order and big-endian data are read as numpy reads them: see NpyLayoutTest
 
     @Test
     void unsupportedDtypeRejected() throws IOException {
-        Path f = dir.resolve("bigendian.npz");
-        rawZip(f, "qpos.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }\n", new byte[4]));
-        assertMentions(readFails(f), "bigendian.npz", "key 'qpos'", "unsupported dtype '>f4'");
+        Path f = dir.resolve("half.npz");
+        rawZip(f, "qpos.npy", npy("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }\n", new byte[4]));
+        assertMentions(readFails(f), "half.npz", "key 'qpos'", "unsupported dtype '<f2'");
     }
 
     @Test
