@@ -443,7 +443,10 @@ public final class Boards {
         // model size scaling: IQM against parameter count, one point per entry
         if (!complete.isEmpty()) {
             Map<String, double[]> pts = new LinkedHashMap<>();
-            for (Entry e : complete) pts.put(e.label(), new double[] {e.parameterCount(), e.intervals().get(Metric.IQM).point()});
+            for (Entry e : complete) {
+                pts.put(selfReported(e.label(), !Store.REPRODUCED.equals(e.status())),
+                        new double[] {e.parameterCount(), e.intervals().get(Metric.IQM).point()});
+            }
             scatter(list, "scaling", "Model size (IQM, " + kindShort(kind) + ")", "parameters", "IQM", pts);
         }
 
@@ -453,7 +456,9 @@ public final class Boards {
             String entry = entryOf.get(runKey(s.run(), s.policy()));
             String label = entry == null ? null : labels.get(entry);
             if (label == null) continue;
-            runPts.computeIfAbsent(label, k -> new ArrayList<>()).add(new double[] {s.totalSeconds(), score(s, kind)});
+            // a submitted run's wall-clock is its submitter's claim: its points are a series of their own, so labelled
+            runPts.computeIfAbsent(selfReported(label, !Store.REPRODUCED.equals(s.status())), k -> new ArrayList<>())
+                    .add(new double[] {s.totalSeconds(), score(s, kind)});
         }
         if (!runPts.isEmpty()) {
             TreeSet<Double> xs = new TreeSet<>();
@@ -579,6 +584,13 @@ public final class Boards {
                 }
             }
         }
+    }
+
+    /** Marks a plot series (or cell) whose compute numbers come from submitted records, not the harness's runs. */
+    static final String SELF_REPORTED = "self-reported";
+
+    static String selfReported(String label, boolean self) {
+        return self ? label + " (" + SELF_REPORTED + ")" : label;
     }
 
     static String kindText(ScoreKind kind) {

@@ -28,7 +28,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * Validates a submission bundle {@code {"method": {...}, "runs": [run.json, ...], "submitter"?: "..."}} before anything
@@ -56,8 +55,6 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public final class BundleValidator {
-    /** Method (and algorithm) names: the harness's own rule for run names, so they are safe in URLs and files. */
-    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9._()=,+-]{1,64}");
     public static final Set<String> FAMILIES = Set.of("training-time", "test-time");
     public static final int MAX_RUNS = 1000;
     private static final int MAX_PROBLEMS = 100;
@@ -78,17 +75,24 @@ public final class BundleValidator {
 
     /** The outcome: problems (empty when accepted) and, when accepted, what to store. */
     public record Result(List<Problem> problems, int moreProblems, Store.MethodInfo method, List<Store.ParsedRun> runs,
-                         String submitter) {
+                         String submitter, int storedDuplicates) {
         public boolean ok() {
             return problems.isEmpty();
         }
+
+        /** Refused only because its runs are already stored: a repeated bundle (409), not a malformed one. */
+        public boolean onlyStoredDuplicates() {
+            return !ok() && moreProblems == 0 && storedDuplicates == problems.size();
+        }
     }
 
-    private static final class Problems {
+    private static final class Problems implements FieldLimits.Sink {
         final List<Problem> list = new ArrayList<>();
         int more;
+        int storedDuplicates;
 
-        void add(String path, String expected, String found) {
+        @Override
+        public void add(String path, String expected, String found) {
             if (list.size() < MAX_PROBLEMS) list.add(new Problem(path, expected, found));
             else more++;
         }
@@ -118,8 +122,8 @@ public final class BundleValidator {
         String submitter = null;
         JsonNode sub = bundle.get("submitter");
         if (sub != null && !sub.isNull()) {
-            if (!sub.isTextual() || sub.textValue().isBlank() || sub.textValue().length() > 100) {
-                ps.add("submitter", "text of 1 to 100 characters", RecordSchema.describe(sub));
+            if (!sub.isTextual() || sub.textValue().isBlank() || sub.textValue().length() > FieldLimits.SUBMITTER) {
+                ps.add("submitter", "text of 1 to " + FieldLimits.SUBMITTER + " characters", RecordSchema.describe(sub));
             } else {
                 submitter = sub.textValue().strip();
             }
@@ -145,6 +149,9 @@ public final class BundleValidator {
         for (int i = 0; i < runsNode.size(); i++) {
             String path = "runs[" + i + "]";
             JsonNode rn = runsNode.get(i);
+            int beforeText = ps.list.size() + ps.more;
+            FieldLimits.checkRecord(rn, path, "", ps);
+            if (ps.list.size() + ps.more > beforeText) continue;
             List<Problem> shape = RecordSchema.check(rn, RunRecord.class, path);
             if (rn != null && rn.isObject() && rn.has("config") && !rn.get("config").isObject()) {
                 shape = new ArrayList<>(shape);
@@ -181,6 +188,7 @@ public final class BundleValidator {
         for (Store.RunKey k : store.existing(new ArrayList<>(keysInBundle.keySet()))) {
             ps.add("runs[" + keysInBundle.get(k) + "]", "a run not already on the leaderboard",
                     "a stored run with the same key " + k);
+            ps.storedDuplicates++;
         }
         if (!ps.any()) checkSweeps(parsed, suites, ps);
         for (Map.Entry<List<String>, Set<Long>> e : seedsByGroup.entrySet()) {
@@ -249,7 +257,7 @@ public final class BundleValidator {
     }
 
     private static Result result(Problems ps, Store.MethodInfo m, List<Store.ParsedRun> runs, String submitter) {
-        return new Result(List.copyOf(ps.list), ps.more, m, runs, submitter);
+        return new Result(List.copyOf(ps.list), ps.more, m, runs, submitter, ps.storedDuplicates);
     }
 
     static String rootMessage(Throwable e) {
@@ -274,20 +282,23 @@ public final class BundleValidator {
                         RecordSchema.describe(m.get(f)));
             }
         }
-        String name = text(m, "name", "a name of 1 to 64 letters, digits or . _ ( ) = , + -", 64, true, ps);
-        if (name != null && !NAME.matcher(name).matches()) {
-            ps.add("method.name", "a name of 1 to 64 letters, digits or . _ ( ) = , + -", RecordSchema.found(name));
+        String name = text(m, "name", FieldLimits.METHOD_NAME_RULE, 64, true, ps);
+        if (name != null && !FieldLimits.METHOD_NAME.matcher(name).matches()) {
+            ps.add("method.name", FieldLimits.METHOD_NAME_RULE, RecordSchema.found(name));
             name = null;
         }
-        String paper = text(m, "paper", "text of 1 to 500 characters (citation or URL)", 500, true, ps);
-        String description = text(m, "description", "text of 1 to 5000 characters", 5000, true, ps);
+        String paper = text(m, "paper", "text of 1 to " + FieldLimits.PAPER + " characters (citation or URL)",
+                FieldLimits.PAPER, true, ps);
+        String description = text(m, "description", "text of 1 to " + FieldLimits.DESCRIPTION + " characters",
+                FieldLimits.DESCRIPTION, true, ps);
         String family = text(m, "family", "\"training-time\" or \"test-time\"", 40, true, ps);
         if (family != null && !FAMILIES.contains(family)) {
             ps.add("method.family", "\"training-time\" or \"test-time\"", RecordSchema.found(family));
         }
-        String codeUrl = text(m, "code_url", "an http(s) URL of at most 500 characters", 500, false, ps);
+        String urlRule = "an http(s) URL of at most " + FieldLimits.CODE_URL + " characters";
+        String codeUrl = text(m, "code_url", urlRule, FieldLimits.CODE_URL, false, ps);
         if (codeUrl != null && !httpUrl(codeUrl)) {
-            ps.add("method.code_url", "an http(s) URL of at most 500 characters", RecordSchema.found(codeUrl));
+            ps.add("method.code_url", urlRule, RecordSchema.found(codeUrl));
         }
         if (name == null || paper == null || description == null || family == null) return null;
         Optional<Store.MethodInfo> existing = store.method(name);
@@ -369,6 +380,12 @@ public final class BundleValidator {
         if (!suite.tasks().contains(id.task())) {
             ps.add(path + ".identity.task", "a task of suite " + si.id() + " " + suite.tasks(), RecordSchema.found(id.task()));
             return;
+        }
+        // the suite's seeds and no others: a run on a seed of the submitter's choosing could be the best of many
+        Suite.Selection sel = suite.selection();
+        if (!suite.seeds().contains(id.seed()) && (sel == null || !sel.isSelectionSeed(id.seed()))) {
+            ps.add(path + ".identity.seed", "a seed of suite " + si.id() + ": report seeds " + suite.seeds()
+                    + (sel == null ? "" : " or selection seeds " + sel.selectionSeeds()), Long.toString(id.seed()));
         }
         Protocol expected = suite.runProtocol();
         checkProtocol(path + ".protocol", pf, expected, ps);
@@ -461,8 +478,10 @@ public final class BundleValidator {
                 }
             }
         }
-        if (!roles.contains("train")) {
-            ps.add(path + ".datasets", "a dataset file with role \"train\"", "roles " + roles);
+        // the validation file is part of the dataset the suite pins (and of the run id): a run without it cannot be
+        // checked against the suite's data
+        for (String role : List.of("train", "validation")) {
+            if (!roles.contains(role)) ps.add(path + ".datasets", "a dataset file with role \"" + role + "\"", "roles " + roles);
         }
     }
 
@@ -553,6 +572,7 @@ public final class BundleValidator {
             if (o.length() < 1 || o.length() > pf.maxEpisodeSteps()) {
                 ps.add(op + ".length", "1 to " + pf.maxEpisodeSteps() + " (maxEpisodeSteps)", Integer.toString(o.length()));
             }
+            checkOutcome(o, op, pf, ps);
             succ += o.success() ? 1 : 0;
             ret += o.episodeReturn();
             len += o.length();
@@ -562,6 +582,24 @@ public final class BundleValidator {
         close(ps, tp + ".meanReturn", ret / n, te.meanReturn(), "the mean episode return");
         close(ps, tp + ".meanLength", len / n, te.meanLength(), "the mean episode length");
         inUnit(ps, tp + ".success", te.success());
+    }
+
+    /**
+     * An episode's flags agree with each other and with the protocol, as the harness's evaluator sets them: every
+     * episode ends, by termination or by the time limit; one cut by the time limit ran exactly maxEpisodeSteps; in a
+     * task that terminates on success (its reward mode says so), a successful episode ended by termination.
+     */
+    private static void checkOutcome(EpisodeOutcome o, String op, RunRecord.ProtocolFields pf, Problems ps) {
+        if (!o.terminated() && !o.truncated()) {
+            ps.add(op, "an episode that ended: terminated or truncated", "neither");
+        }
+        if (o.truncated() && pf.maxEpisodeSteps() > 0 && o.length() != pf.maxEpisodeSteps()) {
+            ps.add(op + ".length", pf.maxEpisodeSteps() + " (a truncated episode runs to maxEpisodeSteps)",
+                    Integer.toString(o.length()));
+        }
+        if (o.success() && !o.terminated() && pf.rewardMode() != null && pf.rewardMode().contains("terminates on success")) {
+            ps.add(op + ".terminated", "true (a successful episode of a task that terminates on success)", "false");
+        }
     }
 
     private static void checkSummary(RunRecord r, String path, Map<String, List<double[]>> series, Problems ps) {

@@ -57,9 +57,18 @@ public final class Site {
             .build())
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Site.class);
+
+    /**
+     * The score kind of a page or API answer without {@code ?kind=}: the harness report's default
+     * ({@code flowbench report}), so the same runs show the same numbers in both.
+     */
+    static final ScoreKind DEFAULT_KIND = ScoreKind.FINAL;
+
     private final Store store;
     private final Boards boards;
     private final SubmitTokens tokens;
+    private final AuthThrottle throttle = new AuthThrottle();
     private final long maxUploadBytes;
     private final int minSeeds;
 
@@ -145,7 +154,13 @@ public final class Site {
             error(ctx, e.getStatus(), msg);
         });
         r.exception(Exception.class, (e, ctx) -> {
-            org.slf4j.LoggerFactory.getLogger(Site.class).error("request " + ctx.method() + " " + ctx.path() + " failed", e);
+            if (clientAbort(e)) {
+                // the client went away mid-request: nothing to fix here and nobody to answer, so one line, no trace
+                LOG.info("client {} aborted {} {}: {}", ctx.ip(), ctx.method(), ctx.path(), BundleValidator.rootMessage(e));
+                ctx.status(400);
+                return;
+            }
+            LOG.error("request " + ctx.method() + " " + ctx.path() + " failed", e);
             error(ctx, 500, "internal error (" + e.getClass().getSimpleName() + "); the server log has the details");
         });
         r.error(404, ctx -> {
@@ -153,6 +168,19 @@ public final class Site {
                 error(ctx, 404, "no page at " + ctx.path());
             }
         });
+    }
+
+    /** Whether {@code e} is the client closing its connection mid-request (an early end of the body, a reset). */
+    static boolean clientAbort(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // Jetty's EofException ("Early EOF") is an EOFException
+            if (t instanceof java.io.EOFException) return true;
+            String m = t.getMessage();
+            if (t instanceof IOException && m != null && (m.contains("Connection reset") || m.contains("Broken pipe"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A missing suite, method or run. */
@@ -248,7 +276,7 @@ public final class Site {
 
     private static ScoreKind kind(Context ctx) {
         String k = ctx.queryParam("kind");
-        if (k == null || k.isEmpty()) return ScoreKind.LAST3;
+        if (k == null || k.isEmpty()) return DEFAULT_KIND;
         try {
             return ScoreKind.parse(k);
         } catch (IllegalArgumentException e) {
@@ -317,11 +345,12 @@ public final class Site {
     }
 
     Table methodsTable() throws SQLException {
-        Table t = new Table("methods", "Methods", List.of("method", "family", "paper", "source", "runs"));
+        Table t = new Table("methods", "Methods", List.of("method", "family", "paper", "source", "owner", "runs"));
         Map<String, Integer> counts = new TreeMap<>();
         for (Store.MethodInfo m : store.methods()) counts.put(m.name(), store.runsOfMethod(m.name()).size());
         for (Store.MethodInfo m : store.methods()) {
-            t.row(Table.link(m.name(), methodUrl(m.name())), m.family(), m.paper(), m.source(), counts.get(m.name()));
+            t.row(Table.link(m.name(), methodUrl(m.name())), m.family(), m.paper(), m.source(),
+                    Store.describeOwner(m.owner()), counts.get(m.name()));
         }
         return t;
     }
@@ -332,7 +361,8 @@ public final class Site {
                 "status", "runs", "seeds per task",
                 "IQM", "IQM 95% low", "IQM 95% high", "rank interval", "mean rank",
                 "mean", "mean 95% low", "mean 95% high", "median", "median 95% low", "median 95% high",
-                "optimality gap", "opt. gap 95% low", "opt. gap 95% high", "parameters", "wall-clock s/run"));
+                "optimality gap", "opt. gap 95% low", "opt. gap 95% high", "parameters", "wall-clock s/run",
+                "compute source"));
         int i = 1;
         for (Boards.Entry e : b.ranked()) {
             Interval iqm = e.intervals().get(Metric.IQM);
@@ -348,7 +378,8 @@ public final class Site {
                     Table.shown(iqm.point(), ci(iqm)), iqm.lower(), iqm.upper(), rank,
                     e.rank() == null ? null : e.rank().meanRank(), Table.shown(mean.point(), ci(mean)), mean.lower(),
                     mean.upper(), Table.shown(med.point(), ci(med)), med.lower(), med.upper(),
-                    Table.shown(gap.point(), ci(gap)), gap.lower(), gap.upper(), e.parameterCount(), e.meanSeconds());
+                    Table.shown(gap.point(), ci(gap)), gap.lower(), gap.upper(), e.parameterCount(), e.meanSeconds(),
+                    computeSource(e.status()));
         }
         return t;
     }
@@ -374,9 +405,23 @@ public final class Site {
                     Table.shown(e.intervals().get(Metric.MEAN).point(), ci(e.intervals().get(Metric.MEAN))),
                     Table.shown(e.intervals().get(Metric.MEDIAN).point(), ci(e.intervals().get(Metric.MEDIAN))),
                     Table.shown(e.intervals().get(Metric.OPTIMALITY_GAP).point(), ci(e.intervals().get(Metric.OPTIMALITY_GAP))),
-                    e.parameterCount(), Table.shown(e.meanSeconds(), String.format(Locale.ROOT, "%.1f", e.meanSeconds())));
+                    selfReported(e.parameterCount(), Long.toString(e.parameterCount()), e.status()),
+                    selfReported(e.meanSeconds(), String.format(Locale.ROOT, "%.1f", e.meanSeconds()), e.status()));
         }
         return t;
+    }
+
+    /**
+     * Where parameter count, wall-clock and steps/s come from: the harness's own runs measure them; a submitted run's
+     * are what its record claims (nothing recomputes them), so they are labelled wherever they are shown.
+     */
+    static String computeSource(String status) {
+        return Store.REPRODUCED.equals(status) ? "measured (reproduced)" : Boards.SELF_REPORTED;
+    }
+
+    /** A compute number as a cell, its page text marked "(self-reported)" unless every run behind it is reproduced. */
+    static Table.Cell selfReported(Object value, String text, String status) {
+        return Table.shown(value, Boards.selfReported(text, !Store.REPRODUCED.equals(status)));
     }
 
     static Table tasksTable(Boards.Board b) {
@@ -407,7 +452,7 @@ public final class Site {
     Table runsTable(List<Store.RunRow> rows, String id, String title) throws SQLException {
         Table t = new Table(id, title, List.of("run", "suite", "task", "algorithm", "seed", "role", "status", "submitted by",
                 "config", "profile", "domain column", "method config", "parameters", "train steps", "wall-clock s", "steps/s",
-                "policy scores (final / last-3)"));
+                "compute source", "policy scores (final / last-3)"));
         Map<String, Suite> defs = new LinkedHashMap<>();
         // policy scores: one query per suite, not one per run
         Map<String, Map<Long, List<Store.PolicyScore>>> bySuite = new LinkedHashMap<>();
@@ -428,8 +473,10 @@ public final class Site {
             t.row(Table.link(r.id(), "/runs/" + r.id()), Table.link(r.suite(), suiteUrl(r.suite())), r.task(),
                     Table.link(r.algorithm(), methodUrl(r.algorithm())), r.seed(), role, r.status(), r.submittedBy(),
                     shortHash(r.configHash()), r.profile(), ConfigSummary.column(r.domainColumn()), shortHash(r.methodConfig()),
-                    r.parameterCount(),
-                    r.trainSteps(), r.totalSeconds(), r.stepsPerSecond(), sc.toString());
+                    selfReported(r.parameterCount(), Long.toString(r.parameterCount()), r.status()),
+                    r.trainSteps(), selfReported(r.totalSeconds(), fmt(r.totalSeconds()), r.status()),
+                    selfReported(r.stepsPerSecond(), fmt(r.stepsPerSecond()), r.status()), computeSource(r.status()),
+                    sc.toString());
         }
         return t;
     }
@@ -489,10 +536,12 @@ public final class Site {
         }
         p.raw("</dl>");
         p.raw("<p class=\"kind\">Score: ");
-        p.raw(kind == ScoreKind.LAST3 ? "<a class=\"current\" href=\"" + Html.esc(base + "?kind=last3") + "\">"
-                : "<a href=\"" + Html.esc(base + "?kind=last3") + "\">").text("mean of the last 3 evaluations (default)").raw("</a> · ");
         p.raw(kind == ScoreKind.FINAL ? "<a class=\"current\" href=\"" + Html.esc(base + "?kind=final") + "\">"
-                : "<a href=\"" + Html.esc(base + "?kind=final") + "\">").text("final evaluation").raw("</a></p>");
+                : "<a href=\"" + Html.esc(base + "?kind=final") + "\">")
+                .text("final evaluation (default, as in flowbench report)").raw("</a> · ");
+        p.raw(kind == ScoreKind.LAST3 ? "<a class=\"current\" href=\"" + Html.esc(base + "?kind=last3") + "\">"
+                : "<a href=\"" + Html.esc(base + "?kind=last3") + "\">")
+                .text("mean of the last 3 evaluations (OGBench papers' convention; not the report's default)").raw("</a></p>");
 
         p.h(2, "Leaderboard", "leaderboard");
         p.note(String.format(Locale.ROOT, "Score per run: %s (success rates in [0, 1]); entries"
@@ -646,16 +695,17 @@ public final class Site {
     }
 
     Table methodComputeTable(Store.MethodInfo m) throws SQLException {
-        Table t = new Table("compute", "Compute cost (mean per run)", List.of("suite", "config", "runs", "parameters (max)",
-                "train steps", "wall-clock s", "train s", "eval s", "steps/s"));
+        Table t = new Table("compute", "Compute cost (mean per run)", List.of("suite", "config", "compute source", "runs",
+                "parameters (max)", "train steps", "wall-clock s", "train s", "eval s", "steps/s"));
         Map<String, List<Store.RunRow>> groups = new TreeMap<>();
         for (Store.RunRow r : store.runsOfMethod(m.name())) {
-            groups.computeIfAbsent(r.suite() + "\n" + r.configHash(), k -> new ArrayList<>()).add(r);
+            // measured and self-reported numbers are never averaged together
+            groups.computeIfAbsent(r.suite() + "\n" + r.configHash() + "\n" + computeSource(r.status()), k -> new ArrayList<>()).add(r);
         }
         for (Map.Entry<String, List<Store.RunRow>> g : groups.entrySet()) {
             String[] k = g.getKey().split("\n", -1);
             List<Store.RunRow> l = g.getValue();
-            t.row(Table.link(k[0], suiteUrl(k[0])), shortHash(k[1]), l.size(),
+            t.row(Table.link(k[0], suiteUrl(k[0])), shortHash(k[1]), k[2], l.size(),
                     l.stream().mapToLong(Store.RunRow::parameterCount).max().orElse(0),
                     l.stream().mapToLong(Store.RunRow::trainSteps).max().orElse(0),
                     l.stream().mapToDouble(Store.RunRow::totalSeconds).average().orElse(Double.NaN),
@@ -682,6 +732,7 @@ public final class Site {
         }
         p.raw("</dd>");
         fact(p, "source", m.source() + " (first stored " + m.createdAt() + ")");
+        fact(p, "owner", Store.describeOwner(m.owner()) + ": only the owner adds runs to this method");
         p.raw("</dl>");
         p.h(2, "Description");
         p.p(m.description().isEmpty() ? "(no description: imported from harness results)" : m.description());
@@ -796,7 +847,8 @@ public final class Site {
         t.row("method config", Store.methodConfig(rec));
         t.row("domain column", ConfigSummary.column(rec.domain() == null ? null : rec.domain().column()));
         t.row("config overrides", rec.spec().overrides().toString());
-        t.row("parameter count", rec.parameterCount());
+        t.row("parameter count" + (Store.REPRODUCED.equals(r.status()) ? "" : " (" + Boards.SELF_REPORTED + ")"),
+                rec.parameterCount());
         t.row("harness version", rec.software() == null ? null : rec.software().harnessVersion());
         t.row("git revision", rec.software() == null ? null : rec.software().gitRevision());
         t.row("git dirty", rec.software() == null || rec.software().gitDirty() == null ? "unknown" : rec.software().gitDirty().toString());
@@ -804,11 +856,13 @@ public final class Site {
         t.row("finished", rec.finishedAt());
         t.row("resumes", rec.resumes());
         RunRecord.Timing tm = rec.timing();
-        t.row("wall-clock total s", tm.totalSeconds());
-        t.row("train s", tm.trainSeconds());
-        t.row("evaluation s", tm.evalSeconds());
-        t.row("checkpoint s", tm.checkpointSeconds());
-        t.row("train steps/s", tm.stepsPerSecond());
+        // a submitted record's timing is the submitter's claim (nothing recomputes it): said so on every row
+        String self = Store.REPRODUCED.equals(r.status()) ? "" : " (" + Boards.SELF_REPORTED + ")";
+        t.row("wall-clock total s" + self, tm.totalSeconds());
+        t.row("train s" + self, tm.trainSeconds());
+        t.row("evaluation s" + self, tm.evalSeconds());
+        t.row("checkpoint s" + self, tm.checkpointSeconds());
+        t.row("train steps/s" + self, tm.stepsPerSecond());
         if (rec.machine() != null) {
             t.row("machine cores", rec.machine().cores());
             t.row("machine CPU", rec.machine().cpuModel());
@@ -956,12 +1010,13 @@ public final class Site {
         ObjectNode e = o.putObject("endpoints");
         e.put("GET /api/suites", "suites with counts");
         e.put("GET /api/suites/{name}/{version}", "suite definition and counts, and whether (and why) it is superseded");
-        e.put("GET /api/suites/{name}/{version}/leaderboard?kind=last3|final", "aggregate table with intervals and rank intervals");
-        e.put("GET /api/suites/{name}/{version}/tasks?kind=last3|final", "per-task means with intervals");
-        e.put("GET /api/suites/{name}/{version}/sweep?kind=last3|final", "every candidate of every swept policy family, the"
+        e.put("GET /api/suites/{name}/{version}/leaderboard?kind=final|last3", "aggregate table with intervals and rank"
+                + " intervals (default final, as flowbench report)");
+        e.put("GET /api/suites/{name}/{version}/tasks?kind=final|last3", "per-task means with intervals");
+        e.put("GET /api/suites/{name}/{version}/sweep?kind=final|last3", "every candidate of every swept policy family, the"
                 + " selection rule's choice marked");
         e.put("GET /api/suites/{name}/{version}/runs", "runs of the suite");
-        e.put("GET /api/suites/{name}/{version}/plots?kind=last3|final", "the data behind the suite page's plots");
+        e.put("GET /api/suites/{name}/{version}/plots?kind=final|last3", "the data behind the suite page's plots");
         e.put("GET /api/methods", "methods");
         e.put("GET /api/methods/{name}", "a method with its scores and compute cost");
         e.put("GET /api/runs/{id}", "a run: stored metadata and the full run record");
@@ -1035,6 +1090,7 @@ public final class Site {
         o.put("description", m.description());
         o.put("codeUrl", m.codeUrl());
         o.put("source", m.source());
+        o.put("owner", Store.describeOwner(m.owner()));
         o.set("scores", methodScoresTable(m).json().get("rows"));
         o.set("compute", methodComputeTable(m).json().get("rows"));
         o.set("runs", runsTable(store.runsOfMethod(m.name()), "runs", "Runs").json().get("rows"));
@@ -1098,6 +1154,7 @@ public final class Site {
                            Store.WriteReport written, Store.MethodInfo method) {}
 
     private Outcome submit(byte[] body, String submitterFromToken) throws SQLException {
+        String owner = Store.tokenOwner(submitterFromToken);
         if (body == null || body.length == 0) {
             return new Outcome(400, "the bundle is empty", List.of(), 0, null, null);
         }
@@ -1116,45 +1173,115 @@ public final class Site {
             return new Outcome(400, "the bundle is not valid JSON" + where + ": " + BundleValidator.rootMessage(e),
                     List.of(), 0, null, null);
         }
+        // someone else's method is refused before the (costly) validation; the store checks again in its transaction
+        // (a name validation would refuse gets its 400 from there)
+        JsonNode name = bundle.path("method").path("name");
+        if (name.isTextual() && FieldLimits.METHOD_NAME.matcher(name.textValue()).matches()) {
+            Optional<Store.MethodInfo> m = store.method(name.textValue());
+            if (m.isPresent() && !owner.equals(m.get().owner())) return notOwner(m.get().name(), m.get().owner());
+        }
         BundleValidator.Result v = new BundleValidator(store, minSeeds).validate(bundle);
         if (!v.ok()) {
-            return new Outcome(400, "the bundle was rejected; nothing was stored", v.problems(), v.moreProblems(), null,
-                    v.method());
+            // only runs already stored: the bundle (or its runs) was sent before, a conflict rather than a bad request
+            int status = v.onlyStoredDuplicates() ? 409 : 400;
+            return new Outcome(status, "the bundle was rejected; nothing was stored" + (status == 409
+                    ? ": every problem is a run already on the leaderboard (was this bundle submitted before?)" : ""),
+                    v.problems(), v.moreProblems(), null, v.method());
         }
         String by = v.submitter() != null ? v.submitter() + " (token " + submitterFromToken + ")" : submitterFromToken;
         try {
-            Store.WriteReport w = store.insertSubmission(v.method(), v.runs(), by, Json.sha256Hex(body));
+            Store.WriteReport w = store.insertSubmission(v.method(), v.runs(), owner, by, Json.sha256Hex(body));
             return new Outcome(201, "accepted: " + w.inserted() + " runs stored as \"submitted\"", List.of(), 0, w, v.method());
         } catch (Store.DuplicateRunException e) {
             return new Outcome(409, "the bundle was rejected; nothing was stored: " + e.getMessage(), List.of(), 0, null,
                     v.method());
+        } catch (Store.NotOwnerException e) {
+            return new Outcome(403, "the bundle was rejected; nothing was stored: " + e.getMessage(), List.of(), 0, null,
+                    null);
         }
     }
 
-    private Optional<String> authorize(String token) {
-        return tokens.check(token);
+    private static Outcome notOwner(String method, String owner) {
+        return new Outcome(403, "the bundle was rejected; nothing was stored: method '" + method + "' belongs to "
+                + Store.describeOwner(owner) + "; only its owner can add runs to it (choose another method name)",
+                List.of(), 0, null, null);
     }
 
-    private void submitFromApi(Context ctx) throws SQLException {
-        // the body is read (at most the size limit, already checked) even when the request is refused, so the client
-        // sees the 401/403 instead of a connection closed while it was still sending
-        byte[] body = ctx.bodyAsBytes();
+    /** 429 while the client's address is locked out after too many wrong tokens ({@link AuthThrottle}), else null. */
+    private Outcome lockedOut(Context ctx) {
+        long ms = throttle.lockedFor(ctx.ip());
+        if (ms <= 0) return null;
+        long s = (ms + 999) / 1000;
+        ctx.header("Retry-After", Long.toString(s));
+        return new Outcome(429, "too many wrong submission tokens from this address; try again in " + s + " s",
+                List.of(), 0, null, null);
+    }
+
+    /** The token's name; a wrong or missing token is counted against the client's address and logged (one line). */
+    private Optional<String> authorize(Context ctx, String token) {
+        Optional<String> who = tokens.check(token);
+        if (who.isEmpty()) {
+            int n = throttle.failed(ctx.ip());
+            LOG.warn("wrong or missing submission token from {} on {} ({} of {} allowed per minute{})", ctx.ip(),
+                    ctx.path(), n, AuthThrottle.MAX_FAILURES - 1, n >= AuthThrottle.MAX_FAILURES
+                            ? "; locked out for " + AuthThrottle.LOCKOUT_MILLIS / 1000 + " s" : "");
+        }
+        return who;
+    }
+
+    private void submitFromApi(Context ctx) throws SQLException, IOException {
+        // the token is checked before the body is read: a refused request is answered at once and its body is never
+        // buffered or parsed (refuseUnread)
         if (!tokens.enabled()) {
-            apiOutcome(ctx, new Outcome(403, "submissions are disabled on this server (no --token-file or"
+            refuseUnread(ctx, new Outcome(403, "submissions are disabled on this server (no --token-file or"
                     + " FLOWBENCH_SUBMIT_TOKEN)", List.of(), 0, null, null));
             return;
         }
-        Optional<String> who = authorize(SubmitTokens.bearer(ctx.header("Authorization")));
+        Outcome locked = lockedOut(ctx);
+        if (locked != null) {
+            refuseUnread(ctx, locked);
+            return;
+        }
+        Optional<String> who = authorize(ctx, SubmitTokens.bearer(ctx.header("Authorization")));
         if (who.isEmpty()) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"flowbench\"");
-            apiOutcome(ctx, new Outcome(401, "missing or wrong token: send Authorization: Bearer <token>", List.of(), 0,
+            refuseUnread(ctx, new Outcome(401, "missing or wrong token: send Authorization: Bearer <token>", List.of(), 0,
                     null, null));
             return;
         }
-        apiOutcome(ctx, submit(body, who.get()));
+        apiOutcome(ctx, submit(ctx.bodyAsBytes(), who.get()));
     }
 
     private void apiOutcome(Context ctx, Outcome o) {
+        json(ctx, apiBody(o));
+        ctx.status(o.status());
+    }
+
+    /**
+     * Refuses a submission whose body has not been read: the answer is written and flushed first, so the client has
+     * it whatever happens next, then what the client still sends (at most the size limit) is discarded unread, so the
+     * connection closes cleanly instead of being reset under a client that is still sending (which would lose the
+     * answer). Nothing of the body is kept or parsed.
+     */
+    private void refuseUnread(Context ctx, Outcome o) throws IOException {
+        byte[] answer = Json.pretty(apiBody(o)).getBytes(StandardCharsets.UTF_8);
+        var res = ctx.res();
+        res.setStatus(o.status());
+        res.setContentType("application/json; charset=utf-8");
+        res.setHeader("Connection", "close");
+        res.setContentLength(answer.length);
+        res.getOutputStream().write(answer);
+        res.flushBuffer();
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] skip = new byte[8192];
+            long left = maxUploadBytes;
+            for (int n; left > 0 && (n = in.read(skip, 0, (int) Math.min(skip.length, left))) > 0; ) left -= n;
+        } catch (IOException e) {
+            // the client closed first: it has the answer, nothing is lost
+        }
+    }
+
+    private static ObjectNode apiBody(Outcome o) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("status", o.status() == 201 ? "accepted" : "rejected");
         n.put("message", o.message());
@@ -1178,8 +1305,7 @@ public final class Site {
                 r.put("url", "/runs/" + id);
             }
         }
-        json(ctx, n);
-        ctx.status(o.status());
+        return n;
     }
 
     private void submitFromForm(Context ctx) throws SQLException, IOException {
@@ -1190,6 +1316,13 @@ public final class Site {
         if (!tokens.enabled()) {
             htmlOutcome(ctx, new Outcome(403, "submissions are disabled on this server (no --token-file or"
                     + " FLOWBENCH_SUBMIT_TOKEN)", List.of(), 0, null, null));
+            return;
+        }
+        // the form's token is a field of its body, so the multipart is read (within the size limit) before it is
+        // checked; a locked-out address is refused before that, and the bundle is parsed only after the token passed
+        Outcome locked = lockedOut(ctx);
+        if (locked != null) {
+            htmlOutcome(ctx, locked);
             return;
         }
         String token;
@@ -1214,7 +1347,7 @@ public final class Site {
                     List.of(), 0, null, null));
             return;
         }
-        Optional<String> who = authorize(token);
+        Optional<String> who = authorize(ctx, token);
         if (who.isEmpty()) {
             htmlOutcome(ctx, new Outcome(401, "missing or wrong submission token", List.of(), 0, null, null));
             return;

@@ -44,14 +44,19 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Store implements AutoCloseable {
     /**
-     * 2: runs.domain_column and the superseded table; 3: runs.method_config. An older database is migrated in place on
-     * opening.
+     * 2: runs.domain_column and the superseded table; 3: runs.method_config; 4: methods.owner. An older database is
+     * migrated in place on opening.
      */
-    public static final int SCHEMA_VERSION = 3;
+    public static final int SCHEMA_VERSION = 4;
     /** Hex digits of a method config id ({@link #methodConfig(RunRecord)}). */
     public static final int METHOD_CONFIG_DIGITS = 16;
     public static final String REPRODUCED = "reproduced";
     public static final String SUBMITTED = "submitted";
+    /**
+     * The owner of methods imported from the harness's own results: only imports add runs to them. Token owners are
+     * {@link #tokenOwner(String)}, a different namespace, so no token name can equal it.
+     */
+    public static final String HARNESS = "harness";
 
     private final String url;
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -61,8 +66,17 @@ public final class Store implements AutoCloseable {
     public record SuiteInfo(String id, String name, int version, String description, Suite definition, String source,
                             long revision, int runs, int methods) {}
 
+    /**
+     * A method; {@code owner} is who may add runs to it ({@link #HARNESS} or {@link #tokenOwner(String)}), null for a
+     * method of a migrated database that no run or submission ties to anyone (then nobody may submit to it).
+     */
     public record MethodInfo(String name, String paper, String family, String description, String codeUrl, String source,
-                             String createdAt) {}
+                             String createdAt, String owner) {
+        public MethodInfo(String name, String paper, String family, String description, String codeUrl, String source,
+                          String createdAt) {
+            this(name, paper, family, description, codeUrl, source, createdAt, null);
+        }
+    }
 
     /** A run row without its JSON. */
     public record RunRow(long id, String runId, String suite, String task, String algorithm, long seed, String configHash,
@@ -118,6 +132,25 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** A submission names a method that belongs to someone else (or another writer created it first). */
+    public static final class NotOwnerException extends Exception {
+        public NotOwnerException(String message) {
+            super(message);
+        }
+    }
+
+    /** The owner of methods created through the submission token named {@code tokenName}. */
+    public static String tokenOwner(String tokenName) {
+        return "token:" + tokenName;
+    }
+
+    /** Who owns {@code owner}'s methods, in words: "the harness (reproduced results)" or "token alice". */
+    public static String describeOwner(String owner) {
+        if (owner == null || owner.isEmpty()) return "nobody (closed to submissions)";
+        if (owner.equals(HARNESS)) return "the harness (reproduced results)";
+        return owner.startsWith("token:") ? "token " + owner.substring(6) : owner;
+    }
+
     /** A submission's duplicate was already stored (or another writer stored it first). */
     public static final class DuplicateRunException extends Exception {
         public DuplicateRunException(String message) {
@@ -166,7 +199,8 @@ public final class Store implements AutoCloseable {
                     + " description TEXT NOT NULL, definition TEXT NOT NULL, source TEXT NOT NULL,"
                     + " revision INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)");
             s.execute("CREATE TABLE IF NOT EXISTS methods (name TEXT PRIMARY KEY, paper TEXT NOT NULL, family TEXT NOT NULL,"
-                    + " description TEXT NOT NULL, code_url TEXT, source TEXT NOT NULL, created_at TEXT NOT NULL)");
+                    + " description TEXT NOT NULL, code_url TEXT, source TEXT NOT NULL, created_at TEXT NOT NULL,"
+                    + " owner TEXT)");
             s.execute("CREATE TABLE IF NOT EXISTS submissions (id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL"
                     + " REFERENCES methods(name), submitted_by TEXT NOT NULL, created_at TEXT NOT NULL,"
                     + " bundle_sha256 TEXT NOT NULL, runs INTEGER NOT NULL)");
@@ -220,8 +254,9 @@ public final class Store implements AutoCloseable {
     /**
      * From {@code from} to {@link #SCHEMA_VERSION}, in one transaction, each step filling its new column from the
      * stored records: 1 to 2, the runs get their domain column (null for records written before domains; the
-     * superseded table was already created above); 2 to 3, their method config ({@link #methodConfig(JsonNode)}).
-     * Migrated rather than refused because the main job keeps its database (runs/leaderboard.db) between runs.
+     * superseded table was already created above); 2 to 3, their method config ({@link #methodConfig(JsonNode)}); 3
+     * to 4, each method's owner ({@link #migrateOwners}). Migrated rather than refused because the main job keeps its
+     * database (runs/leaderboard.db) between runs.
      */
     private static void migrate(Connection c, int from) throws SQLException {
         c.setAutoCommit(false);
@@ -230,7 +265,10 @@ public final class Store implements AutoCloseable {
                 if (from < 2) s.execute("ALTER TABLE runs ADD COLUMN domain_column TEXT");
                 // every row is filled below, in the same transaction; the default only lets SQLite add the column
                 if (from < 3) s.execute("ALTER TABLE runs ADD COLUMN method_config TEXT NOT NULL DEFAULT ''");
+                // a database made by a test from a newer one may have it already
+                if (from < 4 && !hasColumn(c, "methods", "owner")) s.execute("ALTER TABLE methods ADD COLUMN owner TEXT");
             }
+            if (from < 4) migrateOwners(c);
             try (PreparedStatement q = c.prepareStatement("SELECT id, run_json FROM runs");
                  PreparedStatement u = c.prepareStatement("UPDATE runs SET domain_column = ? WHERE id = ?");
                  PreparedStatement m = c.prepareStatement("UPDATE runs SET method_config = ? WHERE id = ?");
@@ -271,6 +309,38 @@ public final class Store implements AutoCloseable {
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (ResultSet rs = c.getMetaData().getColumns(null, null, table, column)) {
+            return rs.next();
+        }
+    }
+
+    /**
+     * Owners for a database written before methods had one: a method with a reproduced run (or imported as
+     * reproduced) belongs to the harness, so no token can add runs to a baseline the maintainers reproduce; any other
+     * belongs to the token of its first submission ({@code submitted_by} is "NAME" or "submitter (token NAME)", as
+     * {@link Site} writes it); a method with neither stays without owner, closed to submissions.
+     */
+    private static void migrateOwners(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("UPDATE methods SET owner = '" + HARNESS + "' WHERE source = '" + REPRODUCED + "' OR EXISTS"
+                    + " (SELECT 1 FROM runs r WHERE r.algorithm = methods.name AND r.status = '" + REPRODUCED + "')");
+        }
+        try (PreparedStatement q = c.prepareStatement("SELECT m.name, (SELECT s.submitted_by FROM submissions s"
+                + " WHERE s.method = m.name ORDER BY s.id LIMIT 1) FROM methods m WHERE m.owner IS NULL");
+             PreparedStatement u = c.prepareStatement("UPDATE methods SET owner = ? WHERE name = ?");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                String by = rs.getString(2);
+                if (by == null) continue;
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(".* \\(token (.+)\\)$").matcher(by);
+                u.setString(1, tokenOwner(m.matches() ? m.group(1) : by));
+                u.setString(2, rs.getString(1));
+                u.executeUpdate();
+            }
         }
     }
 
@@ -402,7 +472,7 @@ public final class Store implements AutoCloseable {
 
     public List<MethodInfo> methods() throws SQLException {
         try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
-                "SELECT name, paper, family, description, code_url, source, created_at FROM methods ORDER BY name")) {
+                "SELECT name, paper, family, description, code_url, source, created_at, owner FROM methods ORDER BY name")) {
             List<MethodInfo> out = new ArrayList<>();
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) out.add(methodInfo(rs));
@@ -413,7 +483,7 @@ public final class Store implements AutoCloseable {
 
     public Optional<MethodInfo> method(String name) throws SQLException {
         try (Connection c = connect(); PreparedStatement p = c.prepareStatement(
-                "SELECT name, paper, family, description, code_url, source, created_at FROM methods WHERE name = ?")) {
+                "SELECT name, paper, family, description, code_url, source, created_at, owner FROM methods WHERE name = ?")) {
             p.setString(1, name);
             try (ResultSet rs = p.executeQuery()) {
                 return rs.next() ? Optional.of(methodInfo(rs)) : Optional.empty();
@@ -423,7 +493,7 @@ public final class Store implements AutoCloseable {
 
     private static MethodInfo methodInfo(ResultSet rs) throws SQLException {
         return new MethodInfo(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getString(7));
+                rs.getString(6), rs.getString(7), rs.getString(8));
     }
 
     /** Inserts a method (tests and imports); an existing name is left as it is. */
@@ -444,7 +514,7 @@ public final class Store implements AutoCloseable {
             }
         }
         try (PreparedStatement p = c.prepareStatement("INSERT INTO methods(name, paper, family, description, code_url,"
-                + " source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                + " source, created_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             p.setString(1, m.name());
             p.setString(2, m.paper() == null ? "" : m.paper());
             p.setString(3, m.family() == null ? "" : m.family());
@@ -452,6 +522,7 @@ public final class Store implements AutoCloseable {
             p.setString(5, m.codeUrl());
             p.setString(6, m.source());
             p.setString(7, m.createdAt() != null ? m.createdAt() : Instant.now().toString());
+            p.setString(8, m.owner());
             p.executeUpdate();
         }
     }
@@ -668,7 +739,7 @@ public final class Store implements AutoCloseable {
                     RunRecord r = pr.record();
                     requireSuite(c, r.protocol().suite(), pr.origin());
                     insertMethodIfAbsent(c, new MethodInfo(r.identity().algorithm(), r.identity().algorithmPaper(),
-                            r.identity().algorithmFamily(), "", null, REPRODUCED, now));
+                            r.identity().algorithmFamily(), "", null, REPRODUCED, now, HARNESS));
                     RunKey key = RunKey.of(r);
                     Long id = find(c, key);
                     if (id == null) {
@@ -773,14 +844,31 @@ public final class Store implements AutoCloseable {
      *                               concurrent bundles with the same run cannot both land)
      */
     public WriteReport insertSubmission(MethodInfo method, List<ParsedRun> runs, String submittedBy, String bundleSha256)
-            throws SQLException, DuplicateRunException {
+            throws SQLException, DuplicateRunException, NotOwnerException {
+        return insertSubmission(method, runs, tokenOwner(submittedBy), submittedBy, bundleSha256);
+    }
+
+    /**
+     * {@link #insertSubmission(MethodInfo, List, String, String)} by {@code owner}: a new method becomes theirs; an
+     * existing one must already be (checked inside the transaction, so two tokens racing to create one name cannot
+     * both add runs to it).
+     *
+     * @throws NotOwnerException when the method exists and belongs to another owner (or to nobody)
+     */
+    public WriteReport insertSubmission(MethodInfo method, List<ParsedRun> runs, String owner, String submittedBy,
+                                        String bundleSha256) throws SQLException, DuplicateRunException, NotOwnerException {
         writeLock.lock();
         try (Connection c = connect()) {
             c.setAutoCommit(false);
             try {
                 String now = Instant.now().toString();
+                Optional<String> current = ownerOf(c, method.name());
+                if (current.isPresent() && !owner.equals(current.get())) {
+                    throw new NotOwnerException("method '" + method.name() + "' belongs to " + describeOwner(current.get())
+                            + "; only its owner can add runs to it (choose another method name)");
+                }
                 insertMethodIfAbsent(c, new MethodInfo(method.name(), method.paper(), method.family(), method.description(),
-                        method.codeUrl(), SUBMITTED, now));
+                        method.codeUrl(), SUBMITTED, now, owner));
                 long subId;
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO submissions(method, submitted_by, created_at,"
                         + " bundle_sha256, runs) VALUES (?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
@@ -807,12 +895,23 @@ public final class Store implements AutoCloseable {
                 for (String s : touched) bumpRevision(c, s);
                 c.commit();
                 return new WriteReport(ids.size(), 0, 0, 0, ids, subId);
-            } catch (SQLException | RuntimeException | DuplicateRunException e) {
+            } catch (SQLException | RuntimeException | DuplicateRunException | NotOwnerException e) {
                 c.rollback();
                 throw e;
             }
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /** Empty when no method of that name is stored; a stored method without owner gives "" (nobody's). */
+    private static Optional<String> ownerOf(Connection c, String method) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT owner FROM methods WHERE name = ?")) {
+            p.setString(1, method);
+            try (ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(rs.getString(1) == null ? "" : rs.getString(1));
+            }
         }
     }
 

@@ -18,8 +18,13 @@ import java.util.Optional;
  * of a token matched.
  */
 public final class SubmitTokens {
-    /** Tokens shorter than this are refused at start-up: a guessable token is worse than none. */
-    public static final int MIN_LENGTH = 16;
+    /**
+     * Tokens shorter than this are refused at start-up: a guessable token is worse than none (32 characters: 128 bits
+     * as hex; wrong guesses are also rate-limited per address, {@link AuthThrottle}).
+     */
+    public static final int MIN_LENGTH = 32;
+    /** How to make a good one, said with every refusal. */
+    static final String HOW = "generate one with: openssl rand -hex 32";
 
     private record Token(String name, byte[] digest) {}
 
@@ -46,7 +51,7 @@ public final class SubmitTokens {
         String t = token.strip();
         if (t.length() < MIN_LENGTH) {
             throw new IllegalArgumentException(source + ": the submission token has " + t.length()
-                    + " characters; expected at least " + MIN_LENGTH);
+                    + " characters; expected at least " + MIN_LENGTH + " (" + HOW + ")");
         }
         return new SubmitTokens(List.of(new Token("token", digest(t))));
     }
@@ -72,7 +77,7 @@ public final class SubmitTokens {
             }
             if (token.length() < MIN_LENGTH) {
                 throw new IOException(file + " line " + (i + 1) + ": token has " + token.length()
-                        + " characters; expected at least " + MIN_LENGTH);
+                        + " characters; expected at least " + MIN_LENGTH + " (" + HOW + ")");
             }
             out.add(new Token(name, digest(token)));
         }

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserTest {
-    static final String TOKEN = "browser-token-0123456789";
+    static final String TOKEN = "browser-token-0123456789abcdef0123456789";
 
     @TempDir
     static Path tmp;

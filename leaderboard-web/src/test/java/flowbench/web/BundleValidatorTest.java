@@ -103,7 +103,7 @@ class BundleValidatorTest {
         ((ObjectNode) c.get("method")).put("name", "<script>alert(1)</script>");
         ((ObjectNode) c.get("method")).put("code_url", "javascript:alert(1)");
         ps = problems(c);
-        assertHas(ps, "method.name: expected a name of 1 to 64 letters", "<script>");
+        assertHas(ps, "method.name: expected a name of 1 to 64 lower-case letters", "<script>");
         assertHas(ps, "method.code_url: expected an http(s) URL", "javascript:alert(1)");
         ObjectNode d = Fixtures.bundle("m1", "d");
         d.putArray("runs");
@@ -212,12 +212,12 @@ class BundleValidatorTest {
         runs.remove(4); // seed 2 on both tasks
         List<String> ps = problems(b);
         assertHas(ps, "task " + Fixtures.SINGLE, "expected at least 3 distinct seeds", "found 2 ([0, 1])");
-        // with the three seeds stored, a fourth seed alone is enough
+        // with the three seeds stored, one more run of the same method config (another resolved config) alone is enough
         BundleValidator.Result ok = validator.validate(Fixtures.bundle("m1", "d"));
         store.insertSubmission(ok.method(), ok.runs(), "test", "x");
         ObjectNode more = Fixtures.bundle("m1", "d");
         ArrayNode mr = Json.mapper().createArrayNode();
-        mr.add(Json.tree(Fixtures.run("m1", Fixtures.SINGLE, 3, Map.of("m1", 0.4), Fixtures.config("m1", 256), 200000, 15)));
+        mr.add(Json.tree(Fixtures.run("m1", Fixtures.SINGLE, 2, Map.of("m1", 0.4), Fixtures.config("m1", 512), 200000, 15)));
         more.set("runs", mr);
         assertEquals(List.of(), problems(more));
     }

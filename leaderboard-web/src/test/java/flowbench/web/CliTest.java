@@ -58,7 +58,7 @@ class CliTest {
         Files.writeString(tokens, "alice short\n");
         Run weak = run("--token-file", tokens.toString(), "--db", tmp.resolve("b.db").toString(), "--import-only");
         assertEquals(1, weak.exit());
-        assertTrue(weak.err().contains("tokens.txt line 1: token has 5 characters; expected at least 16"), weak.err());
+        assertTrue(weak.err().contains("tokens.txt line 1: token has 5 characters; expected at least 32 (generate one with: openssl rand -hex 32)"), weak.err());
         Run port = run("--port", "70000", "--import-only");
         assertEquals(2, port.exit());
         assertTrue(port.err().contains("--port is 70000; expected 0 to 65535"), port.err());

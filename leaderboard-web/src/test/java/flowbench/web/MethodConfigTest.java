@@ -197,10 +197,11 @@ class MethodConfigTest {
         assertEquals(6, e.runs());
         assertEquals("submitted", e.status());
 
-        // a fourth seed of the same choice whose resolved config differs (the domain's value changed since) belongs to
-        // the same entry, so the seeds already stored for it count toward the minimum; the entry lists both hashes
+        // a fourth run of the same choice (seed 2 again) whose resolved config differs (the domain's value changed
+        // since) belongs to the same entry, so the seeds already stored for it count toward the minimum; the entry lists
+        // both hashes
         ObjectNode same = bundle.deepCopy();
-        RunRecord changed = run(Fixtures.quickstart(), "new-flow", Fixtures.SINGLE, 3, Map.of("new-flow", 0.5), 256, Map.of());
+        RunRecord changed = run(Fixtures.quickstart(), "new-flow", Fixtures.SINGLE, 2, Map.of("new-flow", 0.5), 256, Map.of());
         ObjectNode config = resolved("new-flow", Fixtures.SINGLE, 256).put("horizon", 4);
         changed = Fixtures.withRunId(new RunRecord(changed.schemaVersion(), changed.status(), changed.identity(),
                 changed.spec(), changed.profile(), config, Json.canonicalHash(config), changed.parameterCount(),
@@ -219,10 +220,10 @@ class MethodConfigTest {
         // a fourth seed under another --set override is another entry: the stored seeds of the first do not count
         ObjectNode more = bundle.deepCopy();
         ArrayNode one = more.putArray("runs");
-        one.add(Json.tree(run(Fixtures.quickstart(), "new-flow", Fixtures.SINGLE, 3, Map.of("new-flow", 0.5), 512,
+        one.add(Json.tree(run(Fixtures.quickstart(), "new-flow", Fixtures.SINGLE, 0, Map.of("new-flow", 0.5), 512,
                 Map.of("hidden", "512,512"))));
         List<String> ps = new BundleValidator(store, 3).validate(more).problems().stream().map(Object::toString).toList();
         String other = Store.methodConfig(Json.mapper().treeToValue(one.get(0), RunRecord.class));
-        assertTrue(ps.stream().anyMatch(p -> p.contains("method config " + other) && p.contains("found 1 ([3])")), ps.toString());
+        assertTrue(ps.stream().anyMatch(p -> p.contains("method config " + other) && p.contains("found 1 ([0])")), ps.toString());
     }
 }

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * seeds only, list every candidate in the sweep, and hold submissions to the same rule.
  */
 class SelectionBoardTest {
-    static final String TOKEN = "selection-token-0123456789";
+    static final String TOKEN = "selection-token-0123456789abcdef0123456789";
     static final String SUITE = "qgf-selection/1";
     static final String METHOD = "qgf [w by rule]";
 

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The site end to end over HTTP: an in-process server on a random port with a temp SQLite file. */
 class ServerTest {
-    static final String TOKEN = "test-token-0123456789abcdef";
+    static final String TOKEN = "test-token-0123456789abcdef0123456789";
 
     @TempDir
     Path tmp;
@@ -76,7 +76,7 @@ class ServerTest {
         String b = page.body();
         assertTrue(b.contains("Suite quickstart&#47;1"), "title");
         assertTrue(b.contains("50,000 reps, seed 0"), "headline bootstrap reps and seed are stated");
-        assertTrue(b.contains("mean overall success of the last 3 evaluations"), "the score kind is stated");
+        assertTrue(b.contains("overall success at the final evaluation"), "the score kind is stated (final by default)");
         // quickstart declares no selection rule: flow-bc is the only entry; qgf's three weights are a sweep, listed in
         // the sweep table (labelled) and never ranked, so no reader or ranking can take the best weight
         String leaderboard = b.substring(b.indexOf("id=\"table-leaderboard\""), b.indexOf("</table>", b.indexOf("id=\"table-leaderboard\"")));
@@ -165,11 +165,11 @@ class ServerTest {
         JsonNode lb = Json.mapper().readTree(http.get("/api/suites/quickstart/1/leaderboard").body());
         assertEquals(50_000, lb.get("statistics").get("headlineReps").intValue());
         assertEquals(0, lb.get("statistics").get("seed").intValue());
-        assertEquals("last3", lb.get("statistics").get("scoreKind").textValue());
+        assertEquals("final", lb.get("statistics").get("scoreKind").textValue());
         assertEquals(1, lb.get("rows").size());
         assertTrue(lb.get("selectionRule").isNull());
         assertEquals(3, Json.mapper().readTree(http.get("/api/suites/quickstart/1/sweep").body()).get("rows").size());
-        JsonNode fin = Json.mapper().readTree(http.get("/api/suites/quickstart/1/leaderboard?kind=final").body());
+        JsonNode fin = Json.mapper().readTree(http.get("/api/suites/quickstart/1/leaderboard?kind=last3").body());
         assertNotEquals(lb.get("rows").get(0).get("IQM").doubleValue(), fin.get("rows").get(0).get("IQM").doubleValue());
         JsonNode plots = Json.mapper().readTree(http.get("/api/suites/quickstart/1/plots").body());
         assertTrue(plots.get("plots").size() >= 5);
@@ -234,9 +234,9 @@ class ServerTest {
         assertTrue(found);
         assertTrue(http.get("/methods/new-flow").body().contains("A better flow."));
         assertTrue(http.get("/api/runs/" + id).body().contains("\"submittedBy\" : \"token\""));
-        // the same bundle again: every run is a duplicate
+        // the same bundle again: every run is a duplicate, a conflict (409) rather than a malformed bundle
         HttpResponse<String> again = submitApi(Fixtures.bundle("new-flow", "A better flow."), TOKEN);
-        assertEquals(400, again.statusCode());
+        assertEquals(409, again.statusCode());
         assertTrue(again.body().contains("a run not already on the leaderboard"), again.body());
     }
 

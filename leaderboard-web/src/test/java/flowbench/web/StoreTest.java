@@ -145,7 +145,7 @@ class StoreTest {
         mixed.add(new Store.ParsedRun(fresh, Json.pretty(fresh), "fresh"));
         mixed.add(v.runs().get(0));
         Store.DuplicateRunException e = assertThrows(Store.DuplicateRunException.class,
-                () -> store.insertSubmission(v.method(), mixed, "bob", "def"));
+                () -> store.insertSubmission(v.method(), mixed, "alice", "def"));
         assertTrue(e.getMessage().startsWith("runs[1]: a run with key (suite quickstart/1"), e.getMessage());
         assertEquals(before, store.runCount(), "the fresh run before the duplicate was rolled back too");
         // stored seeds are looked up by method config, as entries group runs

@@ -20,13 +20,13 @@ class SubmitTokensTest {
     @Test
     void tokenFileNamesSubmitters() throws Exception {
         Path f = tmp.resolve("t.txt");
-        Files.writeString(f, "# comment\n\nalice aaaaaaaaaaaaaaaa1\nbbbbbbbbbbbbbbbb2\n");
+        Files.writeString(f, "# comment\n\nalice aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2\n");
         SubmitTokens t = SubmitTokens.load(f);
         assertEquals(2, t.count());
-        assertEquals(Optional.of("alice"), t.check("aaaaaaaaaaaaaaaa1"));
-        assertEquals(Optional.of("token-2"), t.check("bbbbbbbbbbbbbbbb2"));
-        assertEquals(Optional.empty(), t.check("aaaaaaaaaaaaaaaa"));
-        assertEquals(Optional.empty(), t.check("aaaaaaaaaaaaaaaa1x"));
+        assertEquals(Optional.of("alice"), t.check("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"));
+        assertEquals(Optional.of("token-2"), t.check("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"));
+        assertEquals(Optional.empty(), t.check("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assertEquals(Optional.empty(), t.check("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1x"));
         assertEquals(Optional.empty(), t.check(""));
         assertEquals(Optional.empty(), t.check(null));
     }

@@ -148,7 +148,15 @@ final class RunCommand implements Callable<Integer> {
         PrintStream log = WriterOutputStream.printStream(spec.commandLine().getErr(),
                 () -> { if (progress instanceof ProgressBar bar) bar.finishLine(); });
         RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log);
-        RunOutcome outcome = new Runner(registry, main.context.datasetLoader()).run(runSpec, out, options);
+        // Ctrl-C (SIGINT/SIGTERM) mid-run: say where the run lives and that the same command resumes it
+        Thread hook = Interrupted.hook("the run in " + Runner.runDir(out, runSpec),
+                "run the same command again: it resumes from the run's last checkpoint");
+        RunOutcome outcome;
+        try {
+            outcome = new Runner(registry, main.context.datasetLoader()).run(runSpec, out, options);
+        } finally {
+            Interrupted.release(hook);
+        }
         if (progress instanceof ProgressBar bar) bar.finishLine();
         printSummary(o, outcome);
         return 0;

@@ -80,7 +80,14 @@ final class SuiteCommand implements Runnable {
                     outDir);
             RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log);
             long t0 = System.nanoTime();
-            List<RunRecord> records = new SuiteRunner(registry, parent.main.context.datasetLoader()).run(s, dataDir, outDir, options);
+            Thread hook = Interrupted.hook("suite " + s.name() + " (results in " + outDir + ")", "run 'flowbench suite run "
+                    + s.name() + "' again: complete runs are skipped and the interrupted one resumes from its last checkpoint");
+            List<RunRecord> records;
+            try {
+                records = new SuiteRunner(registry, parent.main.context.datasetLoader()).run(s, dataDir, outDir, options);
+            } finally {
+                Interrupted.release(hook);
+            }
             if (progress instanceof ProgressBar bar) bar.finishLine();
             PrintWriter o = spec.commandLine().getOut();
             o.print(SuiteRunner.markdown(s, SuiteRunner.summarize(s, records)));
@@ -99,9 +106,11 @@ final class SuiteCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter o = spec.commandLine().getOut();
-            for (String name : SuiteRunner.SHIPPED) {
-                Suite s = SuiteRunner.load(name);
-                o.printf(Locale.ROOT, "%-28s v%d  %3d runs  %s%n", s.name(), s.version(), s.runCount(), s.description());
+            List<Suite> suites = new java.util.ArrayList<>();
+            for (String name : SuiteRunner.SHIPPED) suites.add(SuiteRunner.load(name));
+            int w = suites.stream().mapToInt(x -> x.name().length()).max().orElse(0);
+            for (Suite s : suites) {
+                o.printf(Locale.ROOT, "%-" + w + "s  v%-3d %4d runs  %s%n", s.name(), s.version(), s.runCount(), s.description());
             }
             o.flush();
             return 0;
