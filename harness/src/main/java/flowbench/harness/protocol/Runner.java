@@ -12,6 +12,7 @@ import flowbench.harness.env.EnvSpec;
 import flowbench.harness.env.Task;
 import flowbench.harness.io.AtomicFiles;
 import flowbench.harness.io.Json;
+import flowbench.harness.io.PortablePaths;
 import flowbench.harness.rng.Seeds;
 
 import java.io.IOException;
@@ -415,7 +416,8 @@ public final class Runner {
             RunRecord r = new RunRecord(RunRecord.SCHEMA_VERSION, status,
                     new RunRecord.Identity(algorithm.name(), algorithm.paper(), algorithm.family(), task.name(),
                             task.datasetName(), spec.seed(), runId),
-                    spec, spec.profile(), Configs.toJson(config), configHash, learner.parameterCount(), datasetFiles, pf,
+                    spec.withDatasetDir(PortablePaths.of(Path.of(spec.datasetDir()))), spec.profile(), Configs.toJson(config),
+                    configHash, learner.parameterCount(), datasetFiles, pf,
                     List.copyOf(evaluations), summarise(evaluations), timing, MachineInfo.current(), SoftwareInfo.current(),
                     startedAt, finishedAt, resumes, domainRecord(resolved));
             Json.writeAtomically(dir.resolve(RUN_JSON), r);
@@ -459,7 +461,11 @@ public final class Runner {
             String sha = d.sha256() != null ? d.sha256() : Sha256.ofFile(file);
             Path sidecar = provenanceFile(Path.of(spec.datasetDir()), task.datasetName());
             JsonNode provenance = DatasetProvenance.forRecord(sidecar, role, sha);
-            return new RunRecord.DatasetFile(role, file.toString(), sha, d.size(), d.mode() == null ? "unknown" : d.mode().name(),
+            // relative to the data folder: a record names the file, not the machine it was read on
+            Path dataRoot = Path.of(spec.datasetDir()).toAbsolutePath().normalize();
+            Path absFile = file.toAbsolutePath().normalize();
+            String name = (absFile.startsWith(dataRoot) ? dataRoot.relativize(absFile) : absFile.getFileName()).toString().replace('\\', '/');
+            return new RunRecord.DatasetFile(role, name, sha, d.size(), d.mode() == null ? "unknown" : d.mode().name(),
                     provenance);
         }
 

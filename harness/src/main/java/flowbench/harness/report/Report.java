@@ -1,6 +1,7 @@
 package flowbench.harness.report;
 
 import flowbench.harness.io.AtomicFiles;
+import flowbench.harness.io.PortablePaths;
 import flowbench.harness.protocol.Suite;
 import flowbench.harness.stats.Interval;
 import flowbench.harness.stats.Metric;
@@ -670,7 +671,7 @@ public final class Report {
         int runs = (int) runScores.stream().map(ResultSet.RunScore::runId).distinct().count();
         long selectionRuns = results.entries(suite).stream().filter(e -> sweeps.isSelectionSeed(e.record().identity().seed())).count();
         b.append("# Report: suite ").append(suite).append("\n\n");
-        b.append(String.format(Locale.ROOT, "Results: `%s`, %d complete runs%s, %d method%s. ", results.root(), runs,
+        b.append(String.format(Locale.ROOT, "Results: `%s`, %d complete runs%s, %d method%s. ", PortablePaths.of(results.root()), runs,
                 selectionRuns == 0 ? "" : " (and " + selectionRuns + " selection runs, never reported)", methods.size(),
                 methods.size() == 1 ? "" : "s"));
         b.append("**Score per run: ").append(options.score().id()).append("** = ").append(options.score().description());

@@ -79,6 +79,21 @@ class RunnerTest {
         }
     }
 
+    /** A run record can be shared as it is: no absolute path of the machine it ran on (data under a temp folder here). */
+    @Test
+    void theRecordNamesItsDataWithoutPrivatePaths() throws IOException {
+        RunRecord r = Json.read(referenceDir.resolve(Runner.RUN_JSON), RunRecord.class);
+        for (RunRecord.DatasetFile d : r.datasets()) {
+            assertFalse(d.file().startsWith("/") || d.file().contains(data.toString()), d.file());
+            assertTrue(d.file().endsWith(".npz"), d.file());
+        }
+        assertEquals(flowbench.harness.io.PortablePaths.of(data), r.spec().datasetDir());
+        String json = Files.readString(referenceDir.resolve(Runner.RUN_JSON));
+        assertFalse(json.contains(System.getProperty("user.home") + "/") && !System.getProperty("user.home").equals("/"),
+                "no home folder in the record");
+        assertFalse(json.contains(Path.of("").toAbsolutePath().toString() + "/"), "no working folder in the record");
+    }
+
     @Test
     void referenceRunIsCompleteAndConsistent() throws IOException {
         RunRecord r = Json.read(referenceDir.resolve(Runner.RUN_JSON), RunRecord.class);
