@@ -25,6 +25,10 @@ import java.util.stream.Stream;
  * the import with its file and reason (and field), and nothing is stored. All runs and the note land in one
  * transaction. Runs still in progress (status "running") are skipped and counted.
  *
+ * <p>Runs whose suite no definition registers (ad-hoc runs, {@code adhoc/0}, or a folder without its
+ * {@code summary.json}) are stored apart as unregistered ({@link Store#importResults}): served on their own page, per
+ * task, never ranked and never on a registered suite's board. Every check above applies to them as well.
+ *
  * <p>The folder is the operator's own (a command-line argument), never a request parameter. Symbolic links are not
  * followed.
  */
@@ -34,14 +38,19 @@ public final class Importer {
 
     private Importer() {}
 
-    /** @param superseded the suite version the folder's superseded note marks, or null */
+    /**
+     * @param superseded   the suite version the folder's superseded note marks, or null
+     * @param unregistered suites of stored runs that no definition registers (stored as unregistered, not ranked)
+     */
     public record Report(int files, int skippedRunning, List<String> warnings, Store.WriteReport written,
-                         String superseded) {
+                         String superseded, List<String> unregistered) {
         public String describe(Path root) {
             return String.format(java.util.Locale.ROOT, "%s: %d run records (%d new, %d reproduced submissions, %d updated,"
-                            + " %d unchanged, %d still running and skipped)%s", root, files, written.inserted(),
+                            + " %d unchanged, %d still running and skipped)%s%s", root, files, written.inserted(),
                     written.reproduced(), written.updated(), written.unchanged(), skippedRunning,
-                    superseded == null ? "" : "; suite " + superseded + " marked superseded (" + Superseded.FILE + ")");
+                    superseded == null ? "" : "; suite " + superseded + " marked superseded (" + Superseded.FILE + ")",
+                    unregistered.isEmpty() ? "" : "; unregistered (no suite definition, not ranked): "
+                            + String.join(", ", unregistered));
         }
     }
 
@@ -131,7 +140,16 @@ public final class Importer {
         }
         Store.SupersededMark mark = noteFile == null ? null
                 : new Store.SupersededMark(noteFile.toString(), marked, marked == null ? null : note);
-        Store.WriteReport w = store.importReproduced(runs, mark);
-        return new Report(runs.size(), running, warnings, w, marked);
+        Store.WriteReport w = store.importResults(runs, mark);
+        Set<String> unregistered = new TreeSet<>();
+        for (Store.ParsedRun r : runs) {
+            String suite = r.record().protocol().suite();
+            if (!unregistered.contains(suite) && store.suite(suite).isEmpty()) unregistered.add(suite);
+        }
+        for (String u : unregistered) {
+            warnings.add(root + ": runs of suite " + u + " are stored as unregistered: no shipped suite, --suite FILE or"
+                    + " summary.json defines " + u + ", so they are shown per task and never ranked");
+        }
+        return new Report(runs.size(), running, warnings, w, marked, List.copyOf(unregistered));
     }
 }

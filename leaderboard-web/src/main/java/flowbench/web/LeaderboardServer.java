@@ -115,8 +115,9 @@ public final class LeaderboardServer implements AutoCloseable {
                 description = "SQLite database file (default: ${DEFAULT-VALUE})")
         Path db;
 
-        @Option(names = "--jdbc-url", paramLabel = "URL", description = "another JDBC database instead of --db"
-                + " (the driver must be on the class path; only SQLite is tested)")
+        @Option(names = "--jdbc-url", paramLabel = "URL", description = "a JDBC database instead of --db: SQLite"
+                + " (jdbc:sqlite:FILE) or PostgreSQL (jdbc:postgresql://HOST:PORT/DB?user=...&password=...), both"
+                + " tested; another database's driver must be on the class path (untested)")
         String jdbcUrl;
 
         @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")

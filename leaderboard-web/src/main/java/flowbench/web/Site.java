@@ -122,6 +122,9 @@ public final class Site {
         r.get("/suites/{name}", this::suiteLatest);
         r.get("/suites/{name}/{version}", this::suitePage);
         r.get("/suites/{name}/{version}/download/{table}/{format}", this::suiteDownload);
+        r.get("/unregistered/{name}/{version}", this::unregisteredPage);
+        r.get("/unregistered/{name}/{version}/download/{table}/{format}", this::unregisteredDownload);
+        r.get("/download/unregistered/{format}", ctx -> download(ctx, "unregistered", unregisteredTable(), ctx.pathParam("format")));
         r.get("/methods", this::methodsPage);
         r.get("/methods/download/{table}/{format}", ctx -> download(ctx, "methods", methodsTable(), ctx.pathParam("format")));
         r.get("/methods/{name}", this::methodPage);
@@ -142,6 +145,8 @@ public final class Site {
         r.get("/api/suites/{name}/{version}/runs", ctx -> apiSuiteTable(ctx, "runs"));
         r.get("/api/suites/{name}/{version}/sweep", ctx -> apiSuiteTable(ctx, "sweep"));
         r.get("/api/suites/{name}/{version}/plots", this::apiPlots);
+        r.get("/api/unregistered", ctx -> json(ctx, unregisteredTable().json().get("rows")));
+        r.get("/api/unregistered/{name}/{version}", this::apiUnregistered);
         r.get("/api/methods", ctx -> json(ctx, methodsTable().json().get("rows")));
         r.get("/api/methods/{name}", this::apiMethod);
         r.get("/api/runs/{id}", this::apiRun);
@@ -288,9 +293,27 @@ public final class Site {
         return k.id();
     }
 
+    /** The page of a stored suite key: a suite's, or for {@link Store#isUnregistered} runs their unregistered page. */
     private static String suiteUrl(String id) {
+        if (Store.isUnregistered(id)) return unregisteredUrl(Store.recordSuite(id));
         int slash = id.lastIndexOf('/');
         return "/suites/" + Html.seg(id.substring(0, slash)) + "/" + id.substring(slash + 1);
+    }
+
+    /** The page of the unregistered runs of {@code suite} (as the records name it, e.g. "adhoc/0"). */
+    private static String unregisteredUrl(String suite) {
+        int slash = suite.lastIndexOf('/');
+        return "/unregistered/" + Html.seg(suite.substring(0, slash)) + "/" + Html.seg(suite.substring(slash + 1));
+    }
+
+    /** A stored suite key as a reader sees it: "adhoc/0 (unregistered)" for unregistered runs. */
+    static String suiteText(String id) {
+        return Store.isUnregistered(id) ? Store.recordSuite(id) + " (" + Store.UNREGISTERED + ")" : id;
+    }
+
+    /** The suite link of a stored suite key. */
+    private static Table.Cell suiteLink(String id) {
+        return Table.link(suiteText(id), suiteUrl(id));
     }
 
     private static String methodUrl(String name) {
@@ -469,8 +492,9 @@ public final class Site {
             }
             if (!defs.containsKey(r.suite())) defs.put(r.suite(), store.suite(r.suite()).map(Store.SuiteInfo::definition).orElse(null));
             Suite def = defs.get(r.suite());
-            String role = def == null ? Suite.ROLE_REPORT : def.roleOf(r.seed());
-            t.row(Table.link(r.id(), "/runs/" + r.id()), Table.link(r.suite(), suiteUrl(r.suite())), r.task(),
+            String role = Store.isUnregistered(r.suite()) ? Store.UNREGISTERED + " (no suite definition)"
+                    : def == null ? Suite.ROLE_REPORT : def.roleOf(r.seed());
+            t.row(Table.link(r.id(), "/runs/" + r.id()), suiteLink(r.suite()), r.task(),
                     Table.link(r.algorithm(), methodUrl(r.algorithm())), r.seed(), role, r.status(), r.submittedBy(),
                     shortHash(r.configHash()), r.profile(), ConfigSummary.column(r.domainColumn()), shortHash(r.methodConfig()),
                     selfReported(r.parameterCount(), Long.toString(r.parameterCount()), r.status()),
@@ -490,6 +514,13 @@ public final class Site {
                 + " comparable only within one suite version.");
         p.h(2, "Suites");
         p.table(suitesTable(), "/download/suites");
+        Table unregistered = unregisteredTable();
+        if (unregistered.size() > 0) {
+            p.h(2, "Unregistered results (not ranked)", "unregistered");
+            p.note("Runs that name a suite no definition on this leaderboard registers (ad-hoc runs, or a results folder"
+                    + " without its summary.json). " + UNREGISTERED_WHY_SENTENCE);
+            p.table(unregistered, "/download/unregistered");
+        }
         p.raw("<p>").link("/methods", "All methods").raw(" · ").link("/submit", "Submit results").raw(" · ")
                 .link("/api", "JSON API").raw("</p>");
         html(ctx, p.render());
@@ -658,6 +689,144 @@ public final class Site {
         download(ctx, base, t, ctx.pathParam("format"));
     }
 
+    // ------------------------------------------------------------------------------------------------ unregistered
+
+    /** Why unregistered runs are never ranked, in a clause. */
+    static final String UNREGISTERED_WHY = "no frozen protocol: no suite definition fixes their tasks, seeds, training"
+            + " budget, evaluation schedule or datasets";
+    static final String UNREGISTERED_WHY_SENTENCE = "They are not ranked: there is " + UNREGISTERED_WHY + ", so they are"
+            + " shown per task only, never ranked and never mixed with a registered suite's results.";
+
+    Table unregisteredTable() throws SQLException {
+        Table t = new Table("unregistered", "Unregistered results (not ranked)", List.of("suite named by the runs",
+                "status", "tasks", "methods", "runs"));
+        for (Store.UnregisteredInfo u : store.unregistered()) {
+            t.row(Table.link(u.suite(), unregisteredUrl(u.suite())), u.registeredSince()
+                            ? "unregistered (a definition of " + u.suite() + " was registered since)" : "unregistered, not ranked",
+                    String.join(", ", u.tasks()), u.methods(), u.runs());
+        }
+        return t;
+    }
+
+    private Store.UnregisteredInfo unregistered(Context ctx) throws SQLException {
+        String id = ctx.pathParam("name") + "/" + ctx.pathParam("version");
+        return store.unregistered(id).orElseThrow(() -> new NotFound("no unregistered runs of suite " + id));
+    }
+
+    /**
+     * Unregistered runs per task: one row per (task, algorithm, policy, method config) and protocol, alphabetical (never
+     * by score): both scores as plain means over the runs, with the protocol the runs were made under, since nothing
+     * holds them to one.
+     */
+    Table unregisteredTasksTable(Store.UnregisteredInfo u) throws SQLException {
+        String key = Store.unregisteredKey(u.suite());
+        Table t = new Table("tasks", "Per task (not ranked; mean over the runs)", List.of("task", "algorithm", "policy",
+                "profile", "domain column", "config", "method config", "train steps", "episodes per task", "eval seed",
+                "seeds", "runs", "final success (mean)", "last-3 success (mean)", "status"));
+        Map<Long, Store.RunRow> rows = new LinkedHashMap<>();
+        for (Store.RunRow r : store.runsOfSuite(key)) rows.put(r.id(), r);
+        Map<Long, RunRecord.ProtocolFields> protocols = new LinkedHashMap<>();
+        Map<String, List<Store.PolicyScore>> groups = new TreeMap<>();
+        for (Store.PolicyScore ps : store.scores(key)) {
+            RunRecord.ProtocolFields pf = protocols.get(ps.run());
+            if (pf == null) {
+                pf = store.run(ps.run()).map(sr -> record(sr).protocol()).orElseThrow();
+                protocols.put(ps.run(), pf);
+            }
+            String g = String.join("\n", ps.task(), ps.algorithm(), ps.policy(), ps.methodConfig(),
+                    Long.toString(pf.trainSteps()), Integer.toString(pf.episodesPerTask()), Long.toString(pf.evalSeed()));
+            groups.computeIfAbsent(g, k -> new ArrayList<>()).add(ps);
+        }
+        for (Map.Entry<String, List<Store.PolicyScore>> e : groups.entrySet()) {
+            String[] k = e.getKey().split("\n", -1);
+            List<Store.PolicyScore> l = e.getValue();
+            Set<Long> seeds = new java.util.TreeSet<>();
+            Set<String> st = new LinkedHashSet<>();
+            for (Store.PolicyScore x : l) {
+                seeds.add(x.seed());
+                st.add(x.status());
+            }
+            ConfigSummary cs = ConfigSummary.of(l);
+            t.row(k[0], Table.link(k[1], methodUrl(k[1])), k[2], cs.profileText(), cs.columnText(), cs.hashCell(),
+                    shortHash(k[3]), Long.parseLong(k[4]), Integer.parseInt(k[5]), Long.parseLong(k[6]),
+                    seeds.toString(), l.size(),
+                    l.stream().mapToDouble(Store.PolicyScore::finalSuccess).average().orElse(Double.NaN),
+                    l.stream().mapToDouble(Store.PolicyScore::last3Success).average().orElse(Double.NaN),
+                    String.join(", ", st));
+        }
+        return t;
+    }
+
+    private void unregisteredPage(Context ctx) throws SQLException {
+        Store.UnregisteredInfo u = unregistered(ctx);
+        String base = unregisteredUrl(u.suite());
+        Page p = new Page("Unregistered results " + u.suite());
+        p.h(1, "Unregistered results: " + u.suite());
+        p.raw("<div class=\"superseded unregistered\" role=\"note\"><p class=\"superseded-title\"><strong>")
+                .text("Not ranked:").raw("</strong> ").text("these runs name suite " + u.suite() + ", which no suite"
+                        + " definition on this leaderboard registers (no shipped suite, --suite FILE or summary.json), so"
+                        + " there is " + UNREGISTERED_WHY + ". They are shown per task only: no leaderboard, no rank, no"
+                        + " aggregate over tasks, and they never enter a registered suite's board. Register the suite (a"
+                        + " suite definition, or run it with flowbench suite run) and import the folder again to rank"
+                        + " them.").raw("</p>");
+        if (u.registeredSince()) {
+            p.raw("<p>").text("A definition of " + u.suite() + " has been registered since these runs were stored: ")
+                    .link(suiteUrl(u.suite()), "its suite page").text(" ranks what is imported under it; these runs stay"
+                            + " here until their folder is imported again.").raw("</p>");
+        }
+        p.raw("</div>");
+        p.raw("<dl class=\"facts\">");
+        fact(p, "tasks", String.join(", ", u.tasks()));
+        fact(p, "methods", Integer.toString(u.methods()));
+        fact(p, "runs", Integer.toString(u.runs()));
+        p.raw("</dl>");
+        p.h(2, "Per task", "tasks");
+        p.note("Mean over the runs of each row of the final evaluation's overall success (the default of flowbench"
+                + " report) and of the mean of the last 3 evaluations; rows in alphabetical order, not by score. Runs made"
+                + " under different training budgets, episode counts or eval seeds are separate rows: nothing makes them"
+                + " comparable.");
+        downloadLinks(p, base + "/download/tasks", "");
+        Table tasks = unregisteredTasksTable(u);
+        for (String task : u.tasks()) {
+            Table one = new Table("tasks-" + task, task, tasks.columns());
+            for (List<Table.Cell> row : tasks.rows()) {
+                if (row.get(0).value().equals(task)) one.row(row.toArray());
+            }
+            p.h(3, task);
+            p.table(one, null);
+        }
+        p.h(2, "Runs", "runs");
+        downloadLinks(p, base + "/download/runs", "");
+        p.table(runsTable(store.runsOfSuite(Store.unregisteredKey(u.suite())), "runs", "Runs"), null);
+        html(ctx, p.render());
+    }
+
+    private void unregisteredDownload(Context ctx) throws SQLException {
+        Store.UnregisteredInfo u = unregistered(ctx);
+        String table = ctx.pathParam("table");
+        Table t = switch (table) {
+            case "tasks" -> unregisteredTasksTable(u);
+            case "runs" -> runsTable(store.runsOfSuite(Store.unregisteredKey(u.suite())), "runs", "Runs");
+            default -> throw new NotFound("unregistered results have no table '" + table + "' (tasks, runs)");
+        };
+        download(ctx, "unregistered-" + u.suite().replace('/', '-'), t, ctx.pathParam("format"));
+    }
+
+    private void apiUnregistered(Context ctx) throws SQLException {
+        Store.UnregisteredInfo u = unregistered(ctx);
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("suite", u.suite());
+        o.put("unregistered", true);
+        o.put("ranked", false);
+        o.put("whyNotRanked", UNREGISTERED_WHY);
+        o.put("registeredSince", u.registeredSince());
+        o.put("runs", u.runs());
+        o.put("methods", u.methods());
+        o.set("tasks", unregisteredTasksTable(u).json().get("rows"));
+        o.set("runRows", runsTable(store.runsOfSuite(Store.unregisteredKey(u.suite())), "runs", "Runs").json().get("rows"));
+        json(ctx, o);
+    }
+
     private void methodsPage(Context ctx) throws SQLException {
         Page p = new Page("Methods");
         p.h(1, "Methods");
@@ -689,7 +858,7 @@ public final class Site {
             double l3 = l.stream().mapToDouble(Store.PolicyScore::last3Success).average().orElse(Double.NaN);
             Set<String> st = new LinkedHashSet<>();
             l.forEach(x -> st.add(x.status()));
-            t.row(Table.link(k[0], suiteUrl(k[0])), k[1], k[2], shortHash(k[3]), l.size(), fin, l3, String.join(", ", st));
+            t.row(suiteLink(k[0]), k[1], k[2], shortHash(k[3]), l.size(), fin, l3, String.join(", ", st));
         }
         return t;
     }
@@ -705,7 +874,7 @@ public final class Site {
         for (Map.Entry<String, List<Store.RunRow>> g : groups.entrySet()) {
             String[] k = g.getKey().split("\n", -1);
             List<Store.RunRow> l = g.getValue();
-            t.row(Table.link(k[0], suiteUrl(k[0])), shortHash(k[1]), k[2], l.size(),
+            t.row(suiteLink(k[0]), shortHash(k[1]), k[2], l.size(),
                     l.stream().mapToLong(Store.RunRow::parameterCount).max().orElse(0),
                     l.stream().mapToLong(Store.RunRow::trainSteps).max().orElse(0),
                     l.stream().mapToDouble(Store.RunRow::totalSeconds).average().orElse(Double.NaN),
@@ -911,7 +1080,12 @@ public final class Site {
         String base = "/runs/" + r.id();
         Page p = new Page("Run " + r.id());
         p.h(1, "Run " + r.id() + ": " + r.algorithm() + " on " + r.task() + ", seed " + r.seed());
-        p.raw("<p>Suite ").link(suiteUrl(r.suite()), r.suite()).raw(" · method ").link(methodUrl(r.algorithm()), r.algorithm())
+        if (Store.isUnregistered(r.suite())) {
+            p.raw("<p class=\"warning unregistered\">").text("Unregistered: this run names suite "
+                    + Store.recordSuite(r.suite()) + ", which no suite definition on this leaderboard registers; it is"
+                    + " not ranked and not comparable with suite results (" + UNREGISTERED_WHY + ").").raw("</p>");
+        }
+        p.raw("<p>Suite ").link(suiteUrl(r.suite()), suiteText(r.suite())).raw(" · method ").link(methodUrl(r.algorithm()), r.algorithm())
                 .raw(" · <span class=\"badge\">").text(r.status()).raw("</span> · ").link(base + "/run.json", "run.json")
                 .raw("</p>");
         if (sr.submittedJson() != null) {
@@ -1017,6 +1191,8 @@ public final class Site {
                 + " selection rule's choice marked");
         e.put("GET /api/suites/{name}/{version}/runs", "runs of the suite");
         e.put("GET /api/suites/{name}/{version}/plots?kind=final|last3", "the data behind the suite page's plots");
+        e.put("GET /api/unregistered", "groups of runs whose suite no definition registers (never ranked)");
+        e.put("GET /api/unregistered/{name}/{version}", "those runs per task and listed, with why they are not ranked");
         e.put("GET /api/methods", "methods");
         e.put("GET /api/methods/{name}", "a method with its scores and compute cost");
         e.put("GET /api/runs/{id}", "a run: stored metadata and the full run record");

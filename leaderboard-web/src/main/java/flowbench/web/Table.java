@@ -48,6 +48,11 @@ public final class Table {
         return rows.size();
     }
 
+    /** The rows as added (read-only). */
+    public List<List<Cell>> rows() {
+        return java.util.Collections.unmodifiableList(rows);
+    }
+
     public static Cell cell(Object value) {
         return new Cell(value, null, null);
     }

@@ -19,9 +19,10 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {}
+    record Run(int exit, String out, String err) {}
 
-    private Run run(String... args) {
+    /** The leaderboard's command line in-process: exit status, stdout and stderr. */
+    static Run run(String... args) {
         LeaderboardServer.Cli cli = new LeaderboardServer.Cli();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         cli.out = new PrintStream(out, true, StandardCharsets.UTF_8);

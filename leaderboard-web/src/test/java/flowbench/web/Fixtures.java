@@ -36,9 +36,11 @@ import java.util.Map;
  */
 final class Fixtures {
     static final String SUITE = "quickstart/1";
-    static final String SINGLE = "pointmaze-medium-navigate-singletask-task1-v0";
-    static final String GOAL = "pointmaze-medium-navigate-v0";
-    static final String DATASET = "pointmaze-medium-navigate-v0";
+    // task and dataset names as the shipped quickstart suite spells them (its single-task task, then its
+    // goal-conditioned one), so the fixtures follow a rename of the harness's tasks
+    static final String SINGLE = quickstart().tasks().get(0);
+    static final String GOAL = quickstart().tasks().get(1);
+    static final String DATASET = quickstart().datasets().get(0).name();
     static final String TRAIN_SHA = "752346876c7440db4ae4a1baffd61c91aee2f07107f3354c71248ae5f46967fd";
     static final String VAL_SHA = "20d190adfd5b8a12ea6a8f953353ae76e53dc21d8eb92269b1f738344d566510";
 
@@ -91,6 +93,26 @@ final class Fixtures {
                 List.of(new Suite.AlgorithmEntry("flow-bc", "cpu", Map.of()), new Suite.AlgorithmEntry("qgf", "cpu", Map.of())),
                 List.of(0L, 1L, 2L), q.protocol(), new Suite.Selection(List.of(100L, 101L),
                         flowbench.harness.protocol.PolicySelection.Score.FINAL, "dataset"));
+    }
+
+    /**
+     * The protocol a run started on its own carries ("adhoc/0", {@code Protocol.ADHOC_SUITE}): quickstart's tasks,
+     * datasets and budget, but no suite definition registers it.
+     */
+    static Suite adhocSuite() {
+        Suite q = quickstart();
+        return new Suite(flowbench.harness.protocol.Protocol.ADHOC_SUITE, 0, "ad-hoc runs (tests)", q.datasets(), q.tasks(),
+                q.algorithms(), q.seeds(), q.protocol());
+    }
+
+    /** Ad-hoc runs ("adhoc/0") of flow-bc on both quickstart tasks, seeds 0..2, with the baseline's configs. */
+    static List<RunRecord> adhoc() {
+        List<RunRecord> out = new ArrayList<>();
+        for (long seed = 0; seed < 3; seed++) {
+            out.add(run(adhocSuite(), "flow-bc", SINGLE, seed, Map.of("flow-bc", 0.9), config("flow-bc", 256), 134146, 13 + seed));
+            out.add(run(adhocSuite(), "flow-bc", GOAL, seed, Map.of("flow-bc", 0.95), config("flow-bc", 256), 134146, 21 + seed));
+        }
+        return out;
     }
 
     /** A run record of {@code suite} (its protocol, quickstart's task-level fields). */

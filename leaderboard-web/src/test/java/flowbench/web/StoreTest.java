@@ -14,18 +14,35 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * The store on SQLite; {@link PostgresStoreTest} runs every test here again on PostgreSQL ({@link #url} is the only
+ * difference).
+ */
 class StoreTest {
     @TempDir
     Path tmp;
 
+    /** The JDBC URL of an empty database of this test, one per {@code name} (the same URL for the same name). */
+    String url(String name) throws Exception {
+        return Store.sqliteUrl(tmp.resolve(name + ".db"));
+    }
+
+    /** A store on this test's database "lb" with the shipped suites registered. */
+    Store store() throws Exception {
+        Store s = new Store(url("lb"));
+        LeaderboardServer.registerShippedSuites(s);
+        return s;
+    }
+
     @Test
     void importStoresRunsAsReproducedAndIsIdempotent() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         Path results = Fixtures.writeResults(tmp.resolve("results"), Fixtures.baseline());
         Importer.Report first = Importer.importFolder(results, store);
         assertEquals(12, first.written().inserted());
@@ -41,7 +58,7 @@ class StoreTest {
 
     @Test
     void scoresAreRecomputedFromEvaluations() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         Fixtures.importBaseline(store, tmp);
         List<Store.PolicyScore> scores = store.scores(Fixtures.SUITE);
         // flow-bc: 6 runs x 1 policy, qgf: 6 runs x 3 policies
@@ -57,7 +74,7 @@ class StoreTest {
 
     @Test
     void runsStillInProgressAreSkipped() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         RunRecord done = Fixtures.run("flow-bc", Fixtures.GOAL, 0, Map.of("flow-bc", 0.5), Fixtures.config("flow-bc", 256), 1, 1);
         Path results = Fixtures.writeResults(tmp.resolve("r"), List.of(done));
         Path running = results.resolve("x/flow-bc/seed9");
@@ -71,7 +88,7 @@ class StoreTest {
 
     @Test
     void aBadRecordStopsTheImportAndNothingIsStored() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         Path results = Fixtures.writeResults(tmp.resolve("r"), Fixtures.baseline());
         Path bad = results.resolve("zz/bad/seed0");
         Files.createDirectories(bad);
@@ -84,7 +101,7 @@ class StoreTest {
 
     @Test
     void aRunOfAnUnknownSuiteRollsBackTheWholeImport() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         List<Store.ParsedRun> runs = new ArrayList<>();
         for (RunRecord r : Fixtures.baseline()) runs.add(new Store.ParsedRun(r, Json.pretty(r), "fixture"));
         RunRecord.ProtocolFields p = runs.get(0).record().protocol();
@@ -106,7 +123,7 @@ class StoreTest {
 
     @Test
     void aSubmittedRunBecomesReproducedWhenTheHarnessRunIsImported() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         Fixtures.importBaseline(store, tmp);
         BundleValidator.Result v = new BundleValidator(store, 3).validate(Fixtures.bundle("new-flow", "desc"));
         assertTrue(v.ok(), v.problems().toString());
@@ -134,7 +151,7 @@ class StoreTest {
 
     @Test
     void aDuplicateSubmissionStoresNothing() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         Fixtures.importBaseline(store, tmp);
         BundleValidator.Result v = new BundleValidator(store, 3).validate(Fixtures.bundle("new-flow", "desc"));
         store.insertSubmission(v.method(), v.runs(), "alice", "abc");
@@ -155,7 +172,7 @@ class StoreTest {
 
     @Test
     void suitesFromResultsDoNotOverrideShippedOnes() throws Exception {
-        Store store = Fixtures.store(tmp);
+        Store store = store();
         var shipped = Fixtures.quickstart();
         var unpinned = new flowbench.harness.protocol.Suite(shipped.name(), shipped.version(), shipped.description(),
                 List.of(new flowbench.harness.protocol.Suite.DatasetEntry(Fixtures.DATASET, 100, 1000, 0, null, null)),
@@ -170,22 +187,22 @@ class StoreTest {
     @Test
     void aVersion1DatabaseIsMigratedInPlace() throws Exception {
         // the main job keeps runs/leaderboard.db: a database written before domain columns must open, not be refused
-        Path db = tmp.resolve("v1.db");
-        Store store = new Store(Store.sqliteUrl(db));
+        String db = url("v1");
+        Store store = new Store(db);
         LeaderboardServer.registerShippedSuites(store);
         RunRecord withDomain = Fixtures.withDomain(Fixtures.baseline().get(0),
                 Fixtures.domain("antmaze-large-navigate", "why", null, "horizon", "1", "reproduce.py"));
         List<RunRecord> records = new ArrayList<>(Fixtures.baseline().subList(1, 4));
         records.add(withDomain);
         Importer.importFolder(Fixtures.writeResults(tmp.resolve("results"), records), store);
-        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+        try (var c = java.sql.DriverManager.getConnection(db); var s = c.createStatement()) {
             // a version-1 database had neither the domain column nor the method config
             s.execute("ALTER TABLE runs DROP COLUMN domain_column");
             s.execute("ALTER TABLE runs DROP COLUMN method_config");
             s.execute("DROP TABLE superseded");
             s.execute("UPDATE meta SET value = '1' WHERE key = 'schema'");
         }
-        Store migrated = new Store(Store.sqliteUrl(db));
+        Store migrated = new Store(db);
         assertEquals(4, migrated.runCount());
         for (Store.RunRow r : migrated.runsOfSuite(Fixtures.SUITE)) {
             assertEquals(r.runId().equals(withDomain.identity().runId()) ? "antmaze-large-navigate" : null, r.domainColumn(),
@@ -193,20 +210,20 @@ class StoreTest {
             assertEquals(Store.methodConfig(records.get(0)), r.methodConfig(), "cpu profile, no overrides: " + r);
         }
         assertEquals(List.of(), migrated.superseded(null));
-        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement();
+        try (var c = java.sql.DriverManager.getConnection(db); var s = c.createStatement();
              var rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
             rs.next();
             assertEquals(Integer.toString(Store.SCHEMA_VERSION), rs.getString(1));
         }
-        new Store(Store.sqliteUrl(db));
+        new Store(db);
     }
 
     @Test
     void aVersion2DatabaseGetsEachRunsMethodConfigFromItsStoredRecord() throws Exception {
         // written before method configs: entries grouped by config hash; after the migration every run has the method
         // config its record's spec gives, so one choice of method on tasks of different domains is one entry again
-        Path db = tmp.resolve("v2.db");
-        Store store = new Store(Store.sqliteUrl(db));
+        String db = url("v2");
+        Store store = new Store(db);
         LeaderboardServer.registerShippedSuites(store);
         List<RunRecord> records = new ArrayList<>();
         for (long seed = 0; seed < 3; seed++) {
@@ -220,11 +237,11 @@ class StoreTest {
         records.add(Fixtures.withOverrides(Fixtures.run("flow-bc", Fixtures.GOAL, 7, Map.of("flow-bc", 0.6),
                 Fixtures.config("flow-bc", 512), 400000, 21), Map.of("hidden", "512,512")));
         Importer.importFolder(Fixtures.writeResults(tmp.resolve("results"), records), store);
-        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+        try (var c = java.sql.DriverManager.getConnection(db); var s = c.createStatement()) {
             s.execute("ALTER TABLE runs DROP COLUMN method_config");
             s.execute("UPDATE meta SET value = '2' WHERE key = 'schema'");
         }
-        Store migrated = new Store(Store.sqliteUrl(db));
+        Store migrated = new Store(db);
         Map<String, String> expected = new java.util.HashMap<>();
         for (RunRecord r : records) expected.put(r.identity().runId(), Store.methodConfig(r));
         List<Store.RunRow> rows = migrated.runsOfSuite(Fixtures.SUITE);
@@ -233,7 +250,7 @@ class StoreTest {
         assertEquals(2, rows.stream().map(Store.RunRow::methodConfig).distinct().count(), "two choices");
         assertEquals(3, rows.stream().map(Store.RunRow::configHash).distinct().count(), "three resolved configs");
         assertEquals(Store.METHOD_CONFIG_DIGITS, rows.get(0).methodConfig().length());
-        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement();
+        try (var c = java.sql.DriverManager.getConnection(db); var s = c.createStatement();
              var rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
             rs.next();
             assertEquals(Integer.toString(Store.SCHEMA_VERSION), rs.getString(1));
@@ -251,17 +268,139 @@ class StoreTest {
         migrated.importReproduced(List.of(new Store.ParsedRun(more, Json.pretty(more), "more")));
         assertEquals(Set.of(0L, 1L, 2L, 3L),
                 migrated.storedSeeds(Fixtures.SUITE, Fixtures.SINGLE, "flow-bc", Store.methodConfig(more)));
-        new Store(Store.sqliteUrl(db));
+        new Store(db);
     }
 
     @Test
     void aDatabaseOfAnotherSchemaVersionIsRefused() throws Exception {
-        Path db = tmp.resolve("old.db");
-        new Store(Store.sqliteUrl(db));
-        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+        String db = url("old");
+        new Store(db);
+        try (var c = java.sql.DriverManager.getConnection(db); var s = c.createStatement()) {
             s.execute("UPDATE meta SET value = '99' WHERE key = 'schema'");
         }
-        SQLException e = assertThrows(SQLException.class, () -> new Store(Store.sqliteUrl(db)));
+        SQLException e = assertThrows(SQLException.class, () -> new Store(db));
         assertTrue(e.getMessage().contains("database schema version 99"), e.getMessage());
+    }
+
+    @Test
+    void adHocRunsAreStoredApartFromTheSuiteWithTheSameKeys() throws Exception {
+        Store store = store();
+        Fixtures.importBaseline(store, tmp);
+        // the same algorithm, tasks, seeds and configs as the baseline: the same keys but for the suite
+        Importer.Report rep = Importer.importFolder(Fixtures.writeResults(tmp.resolve("adhoc"), Fixtures.adhoc()), store);
+        assertEquals(List.of("adhoc/0"), rep.unregistered());
+        assertEquals(6, rep.written().inserted());
+        assertEquals(List.of("adhoc/0"), store.unregistered().stream().map(Store.UnregisteredInfo::suite).toList());
+        Store.UnregisteredInfo u = store.unregistered().get(0);
+        assertEquals(List.of(6, 1), List.of(u.runs(), u.methods()));
+        assertEquals(List.of(Fixtures.SINGLE, Fixtures.GOAL), u.tasks());
+        assertFalse(u.registeredSince());
+        assertTrue(store.suite("adhoc/0").isEmpty());
+        assertEquals(12, store.runsOfSuite(Fixtures.SUITE).size());
+        assertEquals(24, store.scores(Fixtures.SUITE).size());
+        assertEquals(6, store.scores(Store.unregisteredKey("adhoc/0")).size());
+        // a definition registered afterwards: the stored runs stay unregistered (never on its board) and say so
+        assertNull(store.putSuite(Fixtures.adhocSuite(), "file"));
+        assertTrue(store.unregistered().get(0).registeredSince());
+        assertEquals(List.of(), store.runsOfSuite("adhoc/0"));
+    }
+
+    @Test
+    void largeSeedsCountsAndExactScoresRoundTrip() throws Exception {
+        // PostgreSQL's INTEGER is 32-bit and its REAL 4 bytes: the store must use BIGINT and DOUBLE PRECISION there
+        Store store = store();
+        long seed = 5_000_000_000L;
+        RunRecord r = Fixtures.run("flow-bc", Fixtures.GOAL, seed, Map.of("flow-bc", 0.37), Fixtures.config("flow-bc", 256),
+                3_000_000_000L, 1234.5678901234);
+        store.importReproduced(List.of(new Store.ParsedRun(r, Json.pretty(r), "big")));
+        Store.RunRow row = store.runsOfSuite(Fixtures.SUITE).get(0);
+        assertEquals(seed, row.seed());
+        assertEquals(3_000_000_000L, row.parameterCount());
+        assertEquals(1234.5678901234, row.totalSeconds(), 0);
+        assertEquals(r.summary().get(0).finalSuccess(), store.scores(Fixtures.SUITE).get(0).finalSuccess(), 0);
+        assertEquals(Set.of(seed), store.storedSeeds(Fixtures.SUITE, Fixtures.GOAL, "flow-bc", Store.methodConfig(r)));
+    }
+
+    /** Runs of {@code method} on both quickstart tasks, seeds {@code first} .. {@code first} + 2. */
+    private static List<Store.ParsedRun> runsOf(String method, long first) {
+        List<Store.ParsedRun> out = new ArrayList<>();
+        for (long seed = first; seed < first + 3; seed++) {
+            for (String task : List.of(Fixtures.SINGLE, Fixtures.GOAL)) {
+                RunRecord r = Fixtures.run(method, task, seed, Map.of(method, 0.4), Fixtures.config(method, 256), 200000, 15);
+                out.add(new Store.ParsedRun(r, Json.pretty(r), "bundle"));
+            }
+        }
+        return out;
+    }
+
+    /** Runs each task at once (from a barrier) and returns each one's outcome: its value or its exception's class. */
+    private static List<String> race(List<java.util.concurrent.Callable<String>> tasks) throws Exception {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(tasks.size());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(tasks.size());
+        try {
+            List<java.util.concurrent.Future<String>> fs = new ArrayList<>();
+            for (java.util.concurrent.Callable<String> t : tasks) {
+                fs.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        return t.call();
+                    } catch (Store.DuplicateRunException | Store.NotOwnerException e) {
+                        return e.getClass().getSimpleName();
+                    }
+                }));
+            }
+            List<String> out = new ArrayList<>();
+            // anything else (an SQLException: a lost race the store did not turn into an answer) fails the test here
+            for (java.util.concurrent.Future<String> f : fs) out.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS));
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentSubmissionsOfOneBundleFromTwoServersStoreItOnce() throws Exception {
+        Store a = store();
+        Store b = new Store(url("lb")); // a second server on the same database: its own write lock
+        Fixtures.importBaseline(a, tmp);
+        BundleValidator.Result v = new BundleValidator(a, 3).validate(Fixtures.bundle("race-flow", "d"));
+        assertTrue(v.ok(), v.problems().toString());
+        // the method exists already, so nothing but the runs' unique key stands between the writers
+        a.putMethod(new Store.MethodInfo("race-flow", "p", "training-time", "d", null, Store.SUBMITTED, null,
+                Store.tokenOwner("alice")));
+        List<java.util.concurrent.Callable<String>> tasks = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Store s = i % 2 == 0 ? a : b;
+            tasks.add(() -> {
+                s.insertSubmission(v.method(), v.runs(), "alice", "sha");
+                return "stored";
+            });
+        }
+        List<String> got = race(tasks);
+        assertEquals(1, got.stream().filter("stored"::equals).count(), got.toString());
+        assertEquals(5, got.stream().filter("DuplicateRunException"::equals).count(), got.toString());
+        assertEquals(12 + 6, a.runCount());
+        assertEquals(1, b.runsOfMethod("race-flow").stream().map(Store.RunRow::submissionId).distinct().count());
+    }
+
+    @Test
+    void twoTokensRacingForANewMethodFromTwoServersCannotBothLand() throws Exception {
+        Store a = store();
+        Store b = new Store(url("lb"));
+        Fixtures.importBaseline(a, tmp);
+        for (int round = 0; round < 4; round++) {
+            String name = "race-" + round;
+            Store.MethodInfo m = new Store.MethodInfo(name, "p", "training-time", "d", null, Store.SUBMITTED, null);
+            // different seeds: no duplicate run, only the name is contested
+            List<Store.ParsedRun> alice = runsOf(name, 0), bob = runsOf(name, 3);
+            List<String> got = race(List.of(
+                    () -> a.insertSubmission(m, alice, "alice", "x").inserted() + " by alice",
+                    () -> b.insertSubmission(m, bob, "bob", "y").inserted() + " by bob"));
+            assertEquals(1, got.stream().filter(x -> x.startsWith("6 by ")).count(), got.toString());
+            assertTrue(got.contains("NotOwnerException"), got.toString());
+            String winner = got.stream().filter(x -> x.startsWith("6 by ")).findFirst().orElseThrow().substring(5);
+            assertEquals(Store.tokenOwner(winner), a.method(name).orElseThrow().owner());
+            assertEquals(6, a.runsOfMethod(name).size());
+        }
     }
 }

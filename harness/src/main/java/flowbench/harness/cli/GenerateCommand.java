@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
                 + "Python bridge (ogbench-bridge/install) into <out>/ogbench/<dataset>.npz and -val.npz, with a provenance "
                 + "sidecar <out>/ogbench/<dataset>.json (versions, oracle, seed, SHA-256, seconds). "
                 + "FLOWBENCH_OGBENCH_WORKERS sets the number of generator processes (the bytes do not depend on it).", ""},
-        footer = {"", "Examples:", "  flowbench datasets generate --dataset pointmaze-medium-navigate-v0 \\",
+        footer = {"", "Examples:", "  flowbench datasets generate --dataset jpointmaze-medium-navigate-v0 \\",
                 "      --episodes 100 --out data",
                 "  flowbench datasets generate --dataset ogbench:puzzle-3x3-play-v0 --episodes 10 --out data"})
 final class GenerateCommand implements Callable<Integer> {
@@ -46,7 +46,7 @@ final class GenerateCommand implements Callable<Integer> {
     Which which;
 
     static final class Which {
-        @Option(names = "--dataset", paramLabel = "NAME", required = true, description = "Dataset name, e.g. pointmaze-medium-navigate-v0.")
+        @Option(names = "--dataset", paramLabel = "NAME", required = true, description = "Dataset name, e.g. jpointmaze-medium-navigate-v0.")
         String dataset;
 
         @Option(names = "--task", paramLabel = "NAME", required = true, description = "Generate the dataset this task trains on.")

@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
                         + "eval.csv and the latest checkpoint. An interrupted run continues from its last checkpoint; "
                         + "a complete run with the same spec is not run again.", ""},
         footer = {"", "Example:",
-                "  flowbench run -a flow-bc -t pointmaze-medium-navigate-singletask-task1-v0 \\",
+                "  flowbench run -a flow-bc -t jpointmaze-medium-navigate-singletask-task1-v0 \\",
                 "      --data data --profile cpu --train-steps 20000 --eval-every 5000 \\",
                 "      --episodes 20 --set lr=1e-3"})
 final class RunCommand implements Callable<Integer> {

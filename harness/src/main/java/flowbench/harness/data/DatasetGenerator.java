@@ -13,14 +13,14 @@ import java.nio.file.Path;
 public interface DatasetGenerator {
     String datasetName();
 
-    /** The specification's size (e.g. 1000 episodes x 1000 steps for pointmaze-medium-navigate). */
+    /** The specification's size (e.g. 1000 episodes x 1000 steps for jpointmaze-medium-navigate). */
     int defaultEpisodes();
 
     int defaultSteps();
 
     /**
-     * @param trainFile e.g. {@code pointmaze-medium-navigate-v0.npz}
-     * @param valFile   e.g. {@code pointmaze-medium-navigate-v0-val.npz}
+     * @param trainFile e.g. {@code jpointmaze-medium-navigate-v0.npz}
+     * @param valFile   e.g. {@code jpointmaze-medium-navigate-v0-val.npz}
      */
     void generate(int episodes, int steps, long seed, Path trainFile, Path valFile, ProgressListener progress) throws IOException;
 

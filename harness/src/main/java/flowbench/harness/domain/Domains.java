@@ -29,12 +29,12 @@ public final class Domains {
     public static Domain of(String task) {
         String n = task.contains(":") ? task.substring(task.indexOf(':') + 1) : task;
         boolean sparseName = n.contains("-sparse-") || n.endsWith("-sparse");
-        if (n.matches("(point|ant)maze-giant-.*")) {
+        if (n.matches("(j?point|ant)maze-giant-.*")) {
             return maze("antmaze-giant-navigate", "giant maze (navigate and stitch follow the navigate column; the reference"
                     + " has no stitch column)", 0.995, 0.5);
         }
-        if (n.matches("(point|ant)maze-.*")) {
-            return maze("antmaze-large-navigate", "maze navigation (medium, large and teleport; navigate and stitch) follows"
+        if (n.matches("(j?point|ant)maze-.*")) {
+            return maze("antmaze-large-navigate", "maze navigation (OGBench's pointmaze and flowbench's jpointmaze: medium, large and teleport; navigate and stitch) follows"
                     + " the closest maze column of the reference, antmaze-large-navigate", 0.99, 0.5);
         }
         if (n.matches("humanoidmaze-medium-.*")) {
@@ -55,13 +55,13 @@ public final class Domains {
         if (n.matches("cube-triple-.*")) return manipulation("cube-triple-play", "cube-triple", false, sparseName);
         if (n.matches("cube-quadruple-.*")) return manipulation("cube-quadruple-play", "cube-quadruple", false, sparseName);
         if (n.matches("scene-.*")) return manipulation("scene-play-sparse", "scene", true, sparseName);
-        if (n.matches("puzzle-3x3-.*")) {
-            return manipulation("puzzle-3x3-play-sparse", "puzzle 3x3 (OGBench's, and flowbench's Lights Out of the same"
+        if (n.matches("(puzzle|lightsout)-3x3-.*")) {
+            return manipulation("puzzle-3x3-play-sparse", "puzzle 3x3 (OGBench's, and flowbench's lightsout-3x3 with the same"
                     + " board and tasks)", true, sparseName);
         }
-        if (n.matches("puzzle-4x[4-6]-.*")) {
-            return manipulation("puzzle-4x4-play-sparse", "puzzle 4x4 (and flowbench's 4x5 and 4x6 boards, the nearest"
-                    + " reference column)", true, sparseName);
+        if (n.matches("(puzzle|lightsout)-4x[4-6]-.*")) {
+            return manipulation("puzzle-4x4-play-sparse", "puzzle 4x4 (and flowbench's lightsout 4x4, 4x5 and 4x6 boards,"
+                    + " the nearest reference column)", true, sparseName);
         }
         return new Domain(NONE, "no reference column for this task family: the profile's values apply unchanged",
                 false, true, List.of());

@@ -3,14 +3,14 @@ package flowbench.harness.env;
 import java.util.List;
 
 /**
- * A named benchmark task in OGBench's naming: {@code pointmaze-medium-navigate-v0} (goal-conditioned, evaluated on
- * tasks 1..5) or {@code pointmaze-medium-navigate-singletask-task1-v0} (single-task reward of evaluation task 1).
+ * A named benchmark task in OGBench's naming: {@code jpointmaze-medium-navigate-v0} (goal-conditioned, evaluated on
+ * tasks 1..5) or {@code jpointmaze-medium-navigate-singletask-task1-v0} (single-task reward of evaluation task 1).
  */
 public interface Task {
-    /** Full task name, e.g. {@code pointmaze-medium-navigate-singletask-task1-v0}. */
+    /** Full task name, e.g. {@code jpointmaze-medium-navigate-singletask-task1-v0}. */
     String name();
 
-    /** The dataset this task trains on, e.g. {@code pointmaze-medium-navigate-v0}. */
+    /** The dataset this task trains on, e.g. {@code jpointmaze-medium-navigate-v0}. */
     String datasetName();
 
     TaskMode mode();

@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -89,16 +90,43 @@ public final class Registry {
     /** @throws IllegalArgumentException naming close matches when the task is unknown */
     public Task task(String name) {
         TaskProvider p = taskOwners.get(name);
-        if (p == null) throw Names.unknown("task", name, taskOwners.keySet(), "flowbench tasks");
+        if (p == null) {
+            refuseRenamed("task", name);
+            throw Names.unknown("task", name, taskOwners.keySet(), "flowbench tasks");
+        }
         return p.task(name).orElseThrow(() -> new IllegalStateException(
                 p.getClass().getName() + " lists task '" + name + "' but does not create it"));
     }
 
     public DatasetGenerator generator(String datasetName) {
         TaskProvider p = datasetOwners.get(datasetName);
-        if (p == null) throw Names.unknown("dataset", datasetName, datasetOwners.keySet(), "flowbench tasks");
+        if (p == null) {
+            refuseRenamed("dataset", datasetName);
+            throw Names.unknown("dataset", datasetName, datasetOwners.keySet(), "flowbench tasks");
+        }
         return p.generator(datasetName).orElseThrow(() -> new IllegalStateException(
                 p.getClass().getName() + " lists dataset '" + datasetName + "' but has no generator for it"));
+    }
+
+    /** A name a provider renamed: an error that gives the new name (and OGBench's own, where there is one). */
+    private void refuseRenamed(String kind, String name) {
+        for (TaskProvider p : new java.util.LinkedHashSet<>(taskOwners.values())) {
+            Optional<String> now = p.renamedTo(name);
+            if (now.isPresent()) {
+                throw new IllegalArgumentException(kind + " '" + name + "' was renamed to '" + now.get() + "' (flowbench's own "
+                        + "re-implementation; OGBench's environment of that name, where there is one, is 'ogbench:" + name
+                        + "', served through the bridge); the data and the numbers are unchanged");
+            }
+        }
+    }
+
+    /** The current name of a renamed task or dataset (for migrating records), if any provider renamed it. */
+    public Optional<String> renamedTo(String oldName) {
+        for (TaskProvider p : new java.util.LinkedHashSet<>(taskOwners.values())) {
+            Optional<String> now = p.renamedTo(oldName);
+            if (now.isPresent()) return now;
+        }
+        return Optional.empty();
     }
 
     public Algorithm<?> algorithm(String name) {

@@ -9,7 +9,7 @@ import java.util.TreeMap;
  * recognised and resumed, and how a finished one is recognised and not run again.
  *
  * @param algorithm  registered algorithm name, e.g. "flow-bc"
- * @param task       registered task name, e.g. "pointmaze-medium-navigate-singletask-task1-v0"
+ * @param task       registered task name, e.g. "jpointmaze-medium-navigate-singletask-task1-v0"
  * @param datasetDir folder holding {@code <datasetName>.npz} and {@code <datasetName>-val.npz}
  * @param seed       run seed: network initialisation, batch sampling and policy noise derive from it
  * @param profile    configuration profile of the algorithm's defaults ("paper" or "cpu")

@@ -92,6 +92,22 @@ public final class Runner {
         this.loader = loader;
     }
 
+    /**
+     * First 16 hex digits of the SHA-256 of the canonical run identity: algorithm, task, seed, profile, config hash,
+     * protocol and the dataset files' SHA-256: equal ids mean equal runs.
+     */
+    public static String runId(RunSpec spec, String configHash, List<String> datasetSha256) {
+        Map<String, Object> id = new TreeMap<>();
+        id.put("algorithm", spec.algorithm());
+        id.put("task", spec.task());
+        id.put("seed", spec.seed());
+        id.put("profile", spec.profile());
+        id.put("configHash", configHash);
+        id.put("protocol", spec.protocol());
+        id.put("datasets", datasetSha256);
+        return Json.canonicalHash(id).substring(0, 16);
+    }
+
     public static Path runDir(Path outRoot, RunSpec spec) {
         // ':' is not portable in file names: ogbench:<name> runs live under <out>/ogbench/<name>/...
         return outRoot.resolve(spec.task().replace(':', '/')).resolve(spec.algorithm()).resolve("seed" + spec.seed());
@@ -430,15 +446,7 @@ public final class Runner {
         }
 
         private String runId() {
-            Map<String, Object> id = new TreeMap<>();
-            id.put("algorithm", spec.algorithm());
-            id.put("task", spec.task());
-            id.put("seed", spec.seed());
-            id.put("profile", spec.profile());
-            id.put("configHash", configHash);
-            id.put("protocol", protocol);
-            id.put("datasets", datasetFiles.stream().map(RunRecord.DatasetFile::sha256).toList());
-            return Json.canonicalHash(id).substring(0, 16);
+            return Runner.runId(spec, configHash, datasetFiles.stream().map(RunRecord.DatasetFile::sha256).toList());
         }
 
         private List<String> differences(RunRecord prev) {

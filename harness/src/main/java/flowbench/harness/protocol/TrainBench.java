@@ -40,7 +40,7 @@ public final class TrainBench implements BenchProvider {
     public String description() {
         return "Train steps/s per algorithm and profile on a real task (update only, median of reps). Options: "
                 + "--algorithms a,b (default: all) --profiles cpu,paper --task NAME (default "
-                + "pointmaze-medium-navigate-singletask-task1-v0) --episodes 20 --steps 1000 (generated data) "
+                + "jpointmaze-medium-navigate-singletask-task1-v0) --episodes 20 --steps 1000 (generated data) "
                 + "--train-steps N (per rep; default 200 cpu / 20 paper) --reps 3 --seed 0";
     }
 
@@ -48,7 +48,7 @@ public final class TrainBench implements BenchProvider {
     public void run(List<String> args, PrintStream out) throws IOException {
         List<String> algorithms = null;
         List<String> profiles = List.of("cpu", "paper");
-        String taskName = "pointmaze-medium-navigate-singletask-task1-v0";
+        String taskName = "jpointmaze-medium-navigate-singletask-task1-v0";
         int episodes = 20, steps = 1000, reps = 3;
         Integer trainSteps = null;
         long seed = 0;

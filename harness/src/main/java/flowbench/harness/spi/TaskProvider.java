@@ -13,8 +13,16 @@ public interface TaskProvider {
 
     Optional<Task> task(String name);
 
-    /** Dataset names this provider can generate, e.g. "pointmaze-medium-navigate-v0". */
+    /** Dataset names this provider can generate, e.g. "jpointmaze-medium-navigate-v0". */
     List<String> datasetNames();
 
     Optional<DatasetGenerator> generator(String datasetName);
+
+    /**
+     * The current name of a task or dataset this provider once served under {@code oldName}; old names are refused
+     * with a pointer to the new one rather than silently served (a renamed family keeps its data and numbers).
+     */
+    default Optional<String> renamedTo(String oldName) {
+        return Optional.empty();
+    }
 }

@@ -107,13 +107,13 @@ class ConfigVocabularyTest {
 
     @Test
     void tasksFollowTheirColumns() {
-        assertEquals("antmaze-large-navigate", Domains.of("pointmaze-medium-navigate-singletask-task1-v0").column());
+        assertEquals("antmaze-large-navigate", Domains.of("jpointmaze-medium-navigate-singletask-task1-v0").column());
         assertEquals("antmaze-large-navigate", Domains.of("ogbench:pointmaze-teleport-stitch-v0").column());
         assertEquals("antmaze-giant-navigate", Domains.of("ogbench:pointmaze-giant-navigate-v0").column());
         assertEquals("antmaze-large-navigate", Domains.of("arm-8dof-reach-singletask-task1-v0").column());
         assertEquals("cube-double-play", Domains.of("ogbench:cube-single-play-singletask-v0").column());
         assertEquals("scene-play-sparse", Domains.of("ogbench:scene-play-singletask-task1-sparse-v0").column());
-        assertEquals("puzzle-4x4-play-sparse", Domains.of("puzzle-4x6-play-singletask-task1-v0").column());
+        assertEquals("puzzle-4x4-play-sparse", Domains.of("lightsout-4x6-play-singletask-task1-v0").column());
         assertEquals("humanoidmaze-large-navigate", Domains.of("humanoidmaze-giant-navigate-v0").column());
         assertEquals(Domains.NONE, Domains.of("bandit-2d-bimodal-v0").column());
         assertTrue(Domains.of("bandit-2d-bimodal-v0").shared().isEmpty());
@@ -125,8 +125,8 @@ class ConfigVocabularyTest {
         Domain sparse = Domains.of("ogbench:puzzle-3x3-play-singletask-task1-sparse-v0");
         assertEquals("DATASET", value(sparse, "maskSource"));
         assertNull(sparse.rewardMismatch());
-        assertEquals("DATASET", value(Domains.of("pointmaze-large-navigate-singletask-task1-v0"), "maskSource"));
-        assertEquals("1", value(Domains.of("pointmaze-large-navigate-v0"), "horizon"));
+        assertEquals("DATASET", value(Domains.of("jpointmaze-large-navigate-singletask-task1-v0"), "maskSource"));
+        assertEquals("1", value(Domains.of("jpointmaze-large-navigate-v0"), "horizon"));
         assertEquals("0.995", value(Domains.of("ogbench:pointmaze-giant-stitch-v0"), "discount"));
         assertEquals("0", value(Domains.of("humanoidmaze-medium-navigate-v0"), "rho"));
     }

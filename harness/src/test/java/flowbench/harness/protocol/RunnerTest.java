@@ -97,6 +97,8 @@ class RunnerTest {
     @Test
     void referenceRunIsCompleteAndConsistent() throws IOException {
         RunRecord r = Json.read(referenceDir.resolve(Runner.RUN_JSON), RunRecord.class);
+        assertEquals(r.identity().runId(), Runner.runId(r.spec(), r.configHash(),
+                r.datasets().stream().map(RunRecord.DatasetFile::sha256).toList()), "the run id is a function of the record");
         assertTrue(r.complete());
         assertEquals(0, r.resumes());
         assertEquals(List.of(0L, 20L, 40L, 60L), r.evaluations().stream().map(Evaluation::step).toList());

@@ -21,7 +21,7 @@ public record OgbenchDataset(String name, Family family, int obsDim, int actionD
                              List<String> taskLabels) {
     /** Reward families of OGBench's single-task variants ({@code ogbench.relabel_utils.relabel_dataset}). */
     public enum Family {
-        POINTMAZE, CUBE, SCENE, PUZZLE
+        POINTMAZE, ANTMAZE, HUMANOIDMAZE, ANTSOCCER, CUBE, SCENE, PUZZLE
     }
 
     /** OGBench's pinned release; the bridge handshake refuses any other. */
@@ -29,9 +29,26 @@ public record OgbenchDataset(String name, Family family, int obsDim, int actionD
 
     private static final List<String> PLAIN_TASKS = List.of("task1", "task2", "task3", "task4", "task5");
 
+    private static final List<String> CUBE_SINGLE = List.of("task1_horizontal", "task2_vertical1", "task3_vertical2",
+            "task4_diagonal1", "task5_diagonal2");
+    private static final List<String> CUBE_DOUBLE = List.of("task1_single_pnp", "task2_double_pnp1", "task3_double_pnp2",
+            "task4_swap", "task5_stack");
+    private static final List<String> CUBE_TRIPLE = List.of("task1_single_pnp", "task2_triple_pnp", "task3_pnp_from_stack",
+            "task4_cycle", "task5_stack");
+    private static final List<String> CUBE_QUADRUPLE = List.of("task1_double_pnp", "task2_quadruple_pnp",
+            "task3_pnp_from_square", "task4_cycle", "task5_stack");
+    private static final List<String> SCENE = List.of("task1_open", "task2_unlock_and_lock", "task3_rearrange_medium",
+            "task4_put_in_drawer", "task5_rearrange_hard");
+
     /** Every dataset the bridge serves (obs/action dims, lengths and default tasks as OGBench 1.2.2 registers them). */
     public static final List<OgbenchDataset> ALL = List.copyOf(build());
 
+    /**
+     * OGBench 1.2.2's state-based datasets (its README's list; {@code visual-*} and powderworld observe pixels and are
+     * not served): 47 goal-conditioned datasets, each with its five single-task tasks. Dims, lengths, default tasks and
+     * task labels are those of the registered envs ({@code ogbench/locomaze/__init__.py},
+     * {@code ogbench/manipspace/__init__.py}); {@code OgbenchTableSlowTest} checks them against the live envs.
+     */
     private static List<OgbenchDataset> build() {
         List<OgbenchDataset> out = new java.util.ArrayList<>();
         for (String maze : List.of("medium", "large", "giant", "teleport")) {
@@ -39,15 +56,45 @@ public record OgbenchDataset(String name, Family family, int obsDim, int actionD
                 out.add(new OgbenchDataset("pointmaze-" + maze + "-" + kind + "-v0", Family.POINTMAZE, 2, 2, 1000, 1, PLAIN_TASKS));
             }
         }
-        out.add(new OgbenchDataset("cube-single-play-v0", Family.CUBE, 28, 5, 200, 2,
-                List.of("task1_horizontal", "task2_vertical1", "task3_vertical2", "task4_diagonal1", "task5_diagonal2")));
-        out.add(new OgbenchDataset("cube-double-play-v0", Family.CUBE, 37, 5, 500, 2,
-                List.of("task1_single_pnp", "task2_double_pnp1", "task3_double_pnp2", "task4_swap", "task5_stack")));
-        out.add(new OgbenchDataset("scene-play-v0", Family.SCENE, 40, 5, 750, 2,
-                List.of("task1_open", "task2_unlock_and_lock", "task3_rearrange_medium", "task4_put_in_drawer",
-                        "task5_rearrange_hard")));
+        // the manipulation datasets flowbench generates with OGBench's scripted oracles (OgbenchDatasets.SPECS)
+        out.add(new OgbenchDataset("cube-single-play-v0", Family.CUBE, 28, 5, 200, 2, CUBE_SINGLE));
+        out.add(new OgbenchDataset("cube-double-play-v0", Family.CUBE, 37, 5, 500, 2, CUBE_DOUBLE));
+        out.add(new OgbenchDataset("scene-play-v0", Family.SCENE, 40, 5, 750, 2, SCENE));
         out.add(new OgbenchDataset("puzzle-3x3-play-v0", Family.PUZZLE, 55, 5, 500, 4, PLAIN_TASKS));
         out.add(new OgbenchDataset("puzzle-4x4-play-v0", Family.PUZZLE, 83, 5, 500, 4, PLAIN_TASKS));
+        // locomotion: OGBench collected these with trained SAC experts, so they come from OGBench's download
+        // (explore exists for the medium, large and teleport ant mazes only; humanoidmaze has no teleport dataset)
+        for (String maze : List.of("medium", "large", "giant", "teleport")) {
+            for (String kind : List.of("navigate", "stitch", "explore")) {
+                if (kind.equals("explore") && maze.equals("giant")) continue;
+                out.add(new OgbenchDataset("antmaze-" + maze + "-" + kind + "-v0", Family.ANTMAZE, 29, 8, 1000, 1, PLAIN_TASKS));
+            }
+        }
+        for (String maze : List.of("medium", "large", "giant")) {
+            for (String kind : List.of("navigate", "stitch")) {
+                out.add(new OgbenchDataset("humanoidmaze-" + maze + "-" + kind + "-v0", Family.HUMANOIDMAZE, 69, 21,
+                        maze.equals("giant") ? 4000 : 2000, 1, PLAIN_TASKS));
+            }
+        }
+        for (String arena : List.of("arena", "medium")) {
+            for (String kind : List.of("navigate", "stitch")) {
+                out.add(new OgbenchDataset("antsoccer-" + arena + "-" + kind + "-v0", Family.ANTSOCCER, 42, 8, 1000, 4, PLAIN_TASKS));
+            }
+        }
+        // the larger manipulation envs' play datasets and every manipulation env's noisy dataset: OGBench's download
+        out.add(new OgbenchDataset("cube-triple-play-v0", Family.CUBE, 46, 5, 1000, 2, CUBE_TRIPLE));
+        out.add(new OgbenchDataset("cube-quadruple-play-v0", Family.CUBE, 55, 5, 1000, 2, CUBE_QUADRUPLE));
+        out.add(new OgbenchDataset("puzzle-4x5-play-v0", Family.PUZZLE, 99, 5, 1000, 2, PLAIN_TASKS));
+        out.add(new OgbenchDataset("puzzle-4x6-play-v0", Family.PUZZLE, 115, 5, 1000, 2, PLAIN_TASKS));
+        out.add(new OgbenchDataset("cube-single-noisy-v0", Family.CUBE, 28, 5, 200, 2, CUBE_SINGLE));
+        out.add(new OgbenchDataset("cube-double-noisy-v0", Family.CUBE, 37, 5, 500, 2, CUBE_DOUBLE));
+        out.add(new OgbenchDataset("cube-triple-noisy-v0", Family.CUBE, 46, 5, 1000, 2, CUBE_TRIPLE));
+        out.add(new OgbenchDataset("cube-quadruple-noisy-v0", Family.CUBE, 55, 5, 1000, 2, CUBE_QUADRUPLE));
+        out.add(new OgbenchDataset("scene-noisy-v0", Family.SCENE, 40, 5, 750, 2, SCENE));
+        out.add(new OgbenchDataset("puzzle-3x3-noisy-v0", Family.PUZZLE, 55, 5, 500, 4, PLAIN_TASKS));
+        out.add(new OgbenchDataset("puzzle-4x4-noisy-v0", Family.PUZZLE, 83, 5, 500, 4, PLAIN_TASKS));
+        out.add(new OgbenchDataset("puzzle-4x5-noisy-v0", Family.PUZZLE, 99, 5, 1000, 2, PLAIN_TASKS));
+        out.add(new OgbenchDataset("puzzle-4x6-noisy-v0", Family.PUZZLE, 115, 5, 1000, 2, PLAIN_TASKS));
         return out;
     }
 
@@ -95,6 +142,8 @@ public record OgbenchDataset(String name, Family family, int obsDim, int actionD
     public String singleTaskReward() {
         return switch (family) {
             case POINTMAZE -> "success - 1 in {-1, 0}; success = ||xy - goal cell centre|| <= 1.0";
+            case ANTMAZE, HUMANOIDMAZE -> "success - 1 in {-1, 0}; success = ||xy - goal cell centre|| <= 0.5";
+            case ANTSOCCER -> "success - 1 in {-1, 0}; success = ||ball xy - goal cell centre|| <= 0.5";
             case CUBE -> "(#cubes within 0.04 m of their targets) - #cubes; success = every cube";
             case SCENE -> "(#subgoals met: cube within 0.04 m, each button state, drawer and window within 0.04) - #subgoals;"
                     + " success = every subgoal";

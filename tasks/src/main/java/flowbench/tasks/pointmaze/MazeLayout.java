@@ -284,7 +284,7 @@ public final class MazeLayout {
     /** Evaluation task {@code id} (1-based). */
     public EvalTask task(int id) {
         if (id < 1 || id > tasks.size()) {
-            throw new IllegalArgumentException("pointmaze-" + name + ": task id " + id + " out of range, expected 1.." + tasks.size());
+            throw new IllegalArgumentException("jpointmaze-" + name + ": task id " + id + " out of range, expected 1.." + tasks.size());
         }
         return tasks.get(id - 1);
     }
@@ -308,7 +308,7 @@ public final class MazeLayout {
      */
     public int[] bfsTo(Cell goal, boolean avoidPortals) {
         if (isWall(goal.i(), goal.j())) {
-            throw new IllegalArgumentException("pointmaze-" + name + ": BFS goal " + goal + " is not a free cell");
+            throw new IllegalArgumentException("jpointmaze-" + name + ": BFS goal " + goal + " is not a free cell");
         }
         int k = goal.i() * cols + goal.j();
         return (avoidPortals ? bfsAvoidingPortals[k] : bfs[k]).clone();

@@ -102,7 +102,7 @@ public final class PointMazeEnv implements Environment {
     public float[] reset(int taskId, long[] seeds) {
         MazeLayout.EvalTask task = layout.task(taskId);
         if (seeds == null || seeds.length == 0) {
-            throw new IllegalArgumentException("pointmaze-" + layout.name() + ": reset needs at least one episode seed");
+            throw new IllegalArgumentException("jpointmaze-" + layout.name() + ": reset needs at least one episode seed");
         }
         n = seeds.length;
         xy = new double[2 * n];
@@ -149,9 +149,9 @@ public final class PointMazeEnv implements Environment {
 
     @Override
     public StepResult step(float[] actions) {
-        if (n == 0) throw new IllegalStateException("pointmaze-" + layout.name() + ": step before reset");
+        if (n == 0) throw new IllegalStateException("jpointmaze-" + layout.name() + ": step before reset");
         if (actions == null || actions.length != 2 * n) {
-            throw new IllegalArgumentException("pointmaze-" + layout.name() + ": actions has "
+            throw new IllegalArgumentException("jpointmaze-" + layout.name() + ": actions has "
                     + (actions == null ? "null" : actions.length) + " values, expected batch " + n + " x 2 = " + 2 * n);
         }
         float[] rewards = new float[n];

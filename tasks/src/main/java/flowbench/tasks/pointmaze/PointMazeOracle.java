@@ -56,11 +56,11 @@ public final class PointMazeOracle implements Policy {
     public float[] act(float[] observations, float[] goals, int batch, Rng rng) {
         boolean fixed = !Double.isNaN(fixedGoalX);
         if (observations.length != 2 * batch) {
-            throw new IllegalArgumentException("pointmaze oracle: observations has " + observations.length
+            throw new IllegalArgumentException("jpointmaze oracle: observations has " + observations.length
                     + " values, expected batch " + batch + " x 2");
         }
         if (!fixed && goals.length != 2 * batch) {
-            throw new IllegalArgumentException("pointmaze oracle: goals has " + goals.length + " values, expected batch "
+            throw new IllegalArgumentException("jpointmaze oracle: goals has " + goals.length + " values, expected batch "
                     + batch + " x 2 (goal-conditioned oracle needs goal inputs)");
         }
         float[] actions = new float[2 * batch];
@@ -84,7 +84,7 @@ public final class PointMazeOracle implements Policy {
         int ci = MazeLayout.cellI(y), cj = MazeLayout.cellJ(x);
         int gi = MazeLayout.cellI(gy), gj = MazeLayout.cellJ(gx);
         if (layout.isWall(gi, gj)) {
-            throw new IllegalArgumentException("pointmaze-" + layout.name() + ": goal (" + gx + ", " + gy
+            throw new IllegalArgumentException("jpointmaze-" + layout.name() + ": goal (" + gx + ", " + gy
                     + ") lies in wall cell (" + gi + "," + gj + ")");
         }
         double tx, ty;

@@ -77,7 +77,7 @@ public final class PointMazePhysics {
      */
     public void move(double[] xy, int k, double ax, double ay, double[] vel) {
         if (Double.isNaN(ax) || Double.isNaN(ay)) {
-            throw new IllegalArgumentException("pointmaze-" + layout.name() + ": action of episode " + k + " is NaN");
+            throw new IllegalArgumentException("jpointmaze-" + layout.name() + ": action of episode " + k + " is NaN");
         }
         double x0 = xy[2 * k], y0 = xy[2 * k + 1];
         double rawX = x0 + ACTION_SCALE * clip(ax);

@@ -47,8 +47,17 @@ public final class PointMazeTask implements Task {
     }
 
     private static String baseName(MazeLayout layout, PointMazeDatasetGenerator.Kind dataset) {
-        return "pointmaze-" + layout.name() + "-" + dataset.label();
+        return FAMILY + "-" + layout.name() + "-" + dataset.label();
     }
+
+    /**
+     * flowbench's Java re-implementation of OGBench's PointMaze: its own name, so that no result on Java physics and
+     * Java-generated data sits under an OGBench name ({@code ogbench:pointmaze-...} is OGBench's own, via the bridge).
+     */
+    public static final String FAMILY = "jpointmaze";
+
+    /** The name this family had before 2026-12-07 ({@code pointmaze-...}), refused with a pointer to the new one. */
+    static final String OLD_FAMILY = "pointmaze";
 
     public MazeLayout layout() {
         return layout;

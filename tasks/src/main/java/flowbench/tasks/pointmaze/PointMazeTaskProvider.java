@@ -52,4 +52,12 @@ public final class PointMazeTaskProvider implements TaskProvider {
     public Optional<DatasetGenerator> generator(String datasetName) {
         return Optional.ofNullable(generators.get(datasetName));
     }
+
+    /** {@code {@link PointMazeTask#OLD_FAMILY}} names (before 2026-12-07) are this family's {@code {@link PointMazeTask#FAMILY}} names. */
+    @Override
+    public Optional<String> renamedTo(String oldName) {
+        if (!oldName.startsWith(PointMazeTask.OLD_FAMILY + "-")) return Optional.empty();
+        String now = PointMazeTask.FAMILY + oldName.substring(PointMazeTask.OLD_FAMILY.length());
+        return taskNames().contains(now) || datasetNames().contains(now) ? Optional.of(now) : Optional.empty();
+    }
 }

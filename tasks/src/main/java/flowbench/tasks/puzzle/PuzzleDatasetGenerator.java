@@ -37,7 +37,7 @@ import java.util.Locale;
  * action is recorded but its successor state is not.
  *
  * <p>Randomness: episode e of split s draws everything (board, tip, targets, noise) from
- * {@code Seeds.rng(seed, "puzzle", datasetName, s, e)}, s = "train" or "val", so the output depends only on
+ * {@code Seeds.rng(seed, "puzzle", pre-rename datasetName, s, e)}, s = "train" or "val", so the output depends only on
  * (episodes, steps, seed).
  */
 public final class PuzzleDatasetGenerator implements DatasetGenerator {
@@ -84,7 +84,7 @@ public final class PuzzleDatasetGenerator implements DatasetGenerator {
 
     @Override
     public String datasetName() {
-        return "puzzle-" + size.label() + "-" + kind.label() + "-v0";
+        return PuzzleTask.FAMILY + "-" + size.label() + "-" + kind.label() + "-v0";
     }
 
     /** 1000 (3x3, 4x4), 3000 (4x5), 5000 (4x6), as OGBench. */
@@ -143,7 +143,8 @@ public final class PuzzleDatasetGenerator implements DatasetGenerator {
     private LinkedHashMap<String, NpyArray> generateSplit(int episodes, int steps, long seed, String split,
                                                           ProgressListener progress, long doneBefore, long total,
                                                           int[] targetsOut) {
-        String name = datasetName();
+        // the stream keeps the name the datasets were first published under, so the rename changed no byte
+        String name = PuzzleTask.OLD_FAMILY + "-" + size.label() + "-" + kind.label() + "-v0";
         if (episodes < 1) throw new IllegalArgumentException(name + ": episodes must be at least 1, got " + episodes);
         if (steps < 1) throw new IllegalArgumentException(name + ": steps must be at least 1, got " + steps);
         int nb = size.buttons();

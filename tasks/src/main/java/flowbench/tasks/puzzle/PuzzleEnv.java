@@ -57,7 +57,7 @@ public final class PuzzleEnv implements Environment {
      */
     public PuzzleEnv(PuzzleSize size, TaskMode mode, boolean sparse, SuccessTiming timing, int maxEpisodeSteps) {
         if (sparse && mode == TaskMode.GOAL_CONDITIONED) {
-            throw new IllegalArgumentException("puzzle-" + size.label() + ": the sparse reward is a single-task option; "
+            throw new IllegalArgumentException("lightsout-" + size.label() + ": the sparse reward is a single-task option; "
                     + "goal-conditioned rewards are already success in {0, 1}");
         }
         this.size = size;
@@ -101,7 +101,7 @@ public final class PuzzleEnv implements Environment {
     public float[] reset(int taskId, long[] seeds) {
         PuzzleSize.EvalTask task = size.task(taskId);
         if (seeds == null || seeds.length == 0) {
-            throw new IllegalArgumentException("puzzle-" + size.label() + ": reset needs at least one episode seed");
+            throw new IllegalArgumentException("lightsout-" + size.label() + ": reset needs at least one episode seed");
         }
         int m = seeds.length;
         double[] pos = new double[3 * m];
@@ -121,14 +121,14 @@ public final class PuzzleEnv implements Environment {
     public float[] resetState(double[] positions, int[] boards, int[] goals) {
         int m = boards.length;
         if (m == 0 || positions.length != 3 * m || goals.length != m) {
-            throw new IllegalArgumentException("puzzle-" + size.label() + ": resetState needs 1+ episodes with 3 position "
+            throw new IllegalArgumentException("lightsout-" + size.label() + ": resetState needs 1+ episodes with 3 position "
                     + "values, a start board and a goal board each; got " + positions.length + " positions, " + m
                     + " boards, " + goals.length + " goals");
         }
         int full = size.fullMask();
         for (int i = 0; i < m; i++) {
             if ((boards[i] & ~full) != 0 || (goals[i] & ~full) != 0) {
-                throw new IllegalArgumentException("puzzle-" + size.label() + ": board of episode " + i
+                throw new IllegalArgumentException("lightsout-" + size.label() + ": board of episode " + i
                         + " has bits beyond the " + size.buttons() + " buttons");
             }
         }
@@ -160,9 +160,9 @@ public final class PuzzleEnv implements Environment {
 
     @Override
     public StepResult step(float[] actions) {
-        if (n == 0) throw new IllegalStateException("puzzle-" + size.label() + ": step before reset");
+        if (n == 0) throw new IllegalStateException("lightsout-" + size.label() + ": step before reset");
         if (actions == null || actions.length != 3 * n) {
-            throw new IllegalArgumentException("puzzle-" + size.label() + ": actions has "
+            throw new IllegalArgumentException("lightsout-" + size.label() + ": actions has "
                     + (actions == null ? "null" : actions.length) + " values, expected batch " + n + " x 3 = " + 3 * n);
         }
         float[] rewards = new float[n];

@@ -56,12 +56,12 @@ public final class PuzzleOracle implements Policy {
         int od = PuzzlePhysics.obsDim(size);
         int nb = size.buttons();
         if (observations.length != od * batch) {
-            throw new IllegalArgumentException("puzzle-" + size.label() + " oracle: observations has " + observations.length
+            throw new IllegalArgumentException("lightsout-" + size.label() + " oracle: observations has " + observations.length
                     + " values, expected batch " + batch + " x " + od);
         }
         boolean fixed = fixedGoal >= 0;
         if (!fixed && goals.length != nb * batch) {
-            throw new IllegalArgumentException("puzzle-" + size.label() + " oracle: goals has " + goals.length
+            throw new IllegalArgumentException("lightsout-" + size.label() + " oracle: goals has " + goals.length
                     + " values, expected batch " + batch + " x " + nb + " (goal-conditioned oracle needs goal inputs)");
         }
         float[] actions = new float[3 * batch];

@@ -100,7 +100,7 @@ public final class PuzzlePhysics {
      */
     public int move(double[] xyz, int k, float ax, float ay, float az, double[] vel) {
         if (Float.isNaN(ax) || Float.isNaN(ay) || Float.isNaN(az)) {
-            throw new IllegalArgumentException("puzzle-" + size.label() + ": action of episode " + k + " is NaN");
+            throw new IllegalArgumentException("lightsout-" + size.label() + ": action of episode " + k + " is NaN");
         }
         double x0 = xyz[3 * k], y0 = xyz[3 * k + 1], z0 = xyz[3 * k + 2];
         double x = clip(x0 + MAX_STEP * clip(ax, -1, 1), X_MIN, X_MAX);

@@ -102,7 +102,7 @@ public enum PuzzleSize {
 
     public EvalTask task(int id) {
         if (id < 1 || id > tasks.size()) {
-            throw new IllegalArgumentException("puzzle-" + label() + ": evaluation task id " + id + " out of range, expected 1.."
+            throw new IllegalArgumentException("lightsout-" + label() + ": evaluation task id " + id + " out of range, expected 1.."
                     + tasks.size());
         }
         return tasks.get(id - 1);

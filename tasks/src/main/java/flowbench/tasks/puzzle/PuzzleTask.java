@@ -16,7 +16,7 @@ import java.util.List;
  *   <li>single-task dense {@code puzzle-<R>x<C>-<dataset>-singletask-task<k>-v0}, with {@code ...-singletask-v0} the
  *       size's default task (task4 for 3x3 and 4x4, task2 for 4x5 and 4x6), reward = #satisfied - #buttons on s;</li>
  *   <li>single-task sparse: the same names with {@code -sparse} before {@code -v0}
- *       ({@code puzzle-3x3-play-singletask-task4-sparse-v0}, {@code puzzle-3x3-play-singletask-sparse-v0}),
+ *       ({@code lightsout-3x3-play-singletask-task4-sparse-v0}, {@code lightsout-3x3-play-singletask-sparse-v0}),
  *       reward = 0 if solved else -1 on s (QAM's {@code --sparse} flag as a task of its own, since it changes the
  *       reward and therefore the scores).</li>
  * </ul>
@@ -59,8 +59,17 @@ public final class PuzzleTask implements Task {
     }
 
     private static String baseName(PuzzleSize size, PuzzleDatasetGenerator.Kind dataset) {
-        return "puzzle-" + size.label() + "-" + dataset.label();
+        return FAMILY + "-" + size.label() + "-" + dataset.label();
     }
+
+    /**
+     * A kinematic Lights Out (obs = effector + board, act = 3), not OGBench's MuJoCo puzzle (obs 55, act 5): its own name,
+     * so that nothing here is read as OGBench's {@code puzzle-...} ({@code ogbench:puzzle-...} is OGBench's own).
+     */
+    public static final String FAMILY = "lightsout";
+
+    /** The name this family had before 2026-12-07 ({@code puzzle-...}), refused with a pointer to the new one. */
+    static final String OLD_FAMILY = "puzzle";
 
     public PuzzleSize size() {
         return size;

@@ -54,4 +54,12 @@ public final class PuzzleTaskProvider implements TaskProvider {
     public Optional<DatasetGenerator> generator(String datasetName) {
         return Optional.ofNullable(generators.get(datasetName));
     }
+
+    /** {@code {@link PuzzleTask#OLD_FAMILY}} names (before 2026-12-07) are this family's {@code {@link PuzzleTask#FAMILY}} names. */
+    @Override
+    public Optional<String> renamedTo(String oldName) {
+        if (!oldName.startsWith(PuzzleTask.OLD_FAMILY + "-")) return Optional.empty();
+        String now = PuzzleTask.FAMILY + oldName.substring(PuzzleTask.OLD_FAMILY.length());
+        return taskNames().contains(now) || datasetNames().contains(now) ? Optional.of(now) : Optional.empty();
+    }
 }

@@ -62,7 +62,7 @@ class OgbenchBridgeExactnessTest {
         compare(t, 4, new long[]{Seeds.derive(1, "episode", 4, 0)}, new int[]{0, 0, 0, 0, 0}, 40);
     }
 
-    private static int compare(OgbenchTask t, int taskId, long[] seeds, int[] bias, int steps) throws Exception {
+    static int compare(OgbenchTask t, int taskId, long[] seeds, int[] bias, int steps) throws Exception {
         return compare(t, taskId, seeds, bias, steps, referenceTrace(t.envName(), taskId, steps, bias, seeds));
     }
 
@@ -70,8 +70,8 @@ class OgbenchBridgeExactnessTest {
      * Runs the batch through the bridge (while the reference runs), then checks every line against the reference;
      * returns the longest episode's length.
      */
-    private static int compare(OgbenchTask t, int taskId, long[] seeds, int[] bias, int steps,
-                               CompletableFuture<List<TraceLine>> pending) throws Exception {
+    static int compare(OgbenchTask t, int taskId, long[] seeds, int[] bias, int steps,
+                       CompletableFuture<List<TraceLine>> pending) throws Exception {
         int n = seeds.length, od = t.spec().obsDim(), gd = t.spec().goalDim(), ad = t.spec().actionDim();
         List<TraceLine> ours = new ArrayList<>();
         int[] lengths = new int[n];

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -31,20 +32,79 @@ class OgbenchTaskProviderTest {
     @Test
     void servesEveryRequiredEnvInBothModes() {
         List<String> names = provider.taskNames();
+        assertEquals(47, OgbenchDataset.ALL.size(), "OGBench 1.2.2's state-based datasets: 85 minus 35 visual, minus 3 powderworld");
         assertEquals(OgbenchDataset.ALL.size() * 13, names.size(), "goal-conditioned + 6 single-task names, dense and sparse");
+        assertEquals(611, names.size());
         for (String maze : List.of("medium", "large", "giant", "teleport")) {
             for (String kind : List.of("navigate", "stitch")) {
                 assertTrue(names.contains("ogbench:pointmaze-" + maze + "-" + kind + "-v0"));
                 assertTrue(names.contains("ogbench:pointmaze-" + maze + "-" + kind + "-singletask-task5-v0"));
             }
         }
-        for (String d : List.of("cube-single-play", "cube-double-play", "scene-play", "puzzle-3x3-play", "puzzle-4x4-play")) {
+        List<String> datasets = new ArrayList<>(List.of("cube-single-play", "cube-double-play", "scene-play",
+                "puzzle-3x3-play", "puzzle-4x4-play", "cube-triple-play", "cube-quadruple-play", "puzzle-4x5-play",
+                "puzzle-4x6-play", "scene-noisy"));
+        for (String env : List.of("cube-single", "cube-double", "cube-triple", "cube-quadruple", "puzzle-3x3", "puzzle-4x4",
+                "puzzle-4x5", "puzzle-4x6")) {
+            datasets.add(env + "-noisy");
+        }
+        for (String maze : List.of("medium", "large", "giant", "teleport")) {
+            for (String kind : List.of("navigate", "stitch", "explore")) {
+                if (!(maze.equals("giant") && kind.equals("explore"))) datasets.add("antmaze-" + maze + "-" + kind);
+            }
+        }
+        for (String maze : List.of("medium", "large", "giant")) {
+            for (String kind : List.of("navigate", "stitch")) datasets.add("humanoidmaze-" + maze + "-" + kind);
+        }
+        for (String arena : List.of("arena", "medium")) {
+            for (String kind : List.of("navigate", "stitch")) datasets.add("antsoccer-" + arena + "-" + kind);
+        }
+        assertEquals(47 - 8, datasets.size());
+        for (String d : datasets) {
             assertTrue(names.contains("ogbench:" + d + "-v0"), d);
             assertTrue(names.contains("ogbench:" + d + "-singletask-v0"), d);
             for (int k = 1; k <= 5; k++) assertTrue(names.contains("ogbench:" + d + "-singletask-task" + k + "-v0"), d);
             assertTrue(names.contains("ogbench:" + d + "-singletask-task3-sparse-v0"), d);
             assertTrue(names.contains("ogbench:" + d + "-singletask-sparse-v0"), d);
         }
+    }
+
+    /** Dims, lengths, default tasks and timing of the families OGBench's download provides (OgbenchTableSlowTest checks all). */
+    @Test
+    void downloadedFamiliesHaveOgbenchsDimsLengthsAndDefaults() {
+        record Want(String dataset, int obs, int act, int length, int defaultTask) {}
+        for (Want w : List.of(new Want("antmaze-medium-navigate", 29, 8, 1000, 1), new Want("antmaze-teleport-explore", 29, 8, 1000, 1),
+                new Want("antmaze-giant-stitch", 29, 8, 1000, 1), new Want("humanoidmaze-large-stitch", 69, 21, 2000, 1),
+                new Want("humanoidmaze-giant-navigate", 69, 21, 4000, 1), new Want("antsoccer-arena-navigate", 42, 8, 1000, 4),
+                new Want("antsoccer-medium-stitch", 42, 8, 1000, 4), new Want("cube-triple-play", 46, 5, 1000, 2),
+                new Want("cube-quadruple-noisy", 55, 5, 1000, 2), new Want("puzzle-4x5-play", 99, 5, 1000, 2),
+                new Want("puzzle-4x6-noisy", 115, 5, 1000, 2), new Want("puzzle-3x3-noisy", 55, 5, 500, 4),
+                new Want("scene-noisy", 40, 5, 750, 2), new Want("cube-single-noisy", 28, 5, 200, 2))) {
+            OgbenchTask gc = (OgbenchTask) provider.task("ogbench:" + w.dataset() + "-v0").orElseThrow();
+            assertEquals(TaskMode.GOAL_CONDITIONED, gc.mode(), w.dataset());
+            assertEquals(SuccessTiming.POST, gc.successTiming(), w.dataset());
+            assertEquals(w.obs(), gc.spec().obsDim(), w.dataset());
+            assertEquals(w.obs(), gc.spec().goalDim(), w.dataset());
+            assertEquals(w.act(), gc.spec().actionDim(), w.dataset());
+            assertEquals(w.length(), gc.spec().maxEpisodeSteps(), w.dataset());
+            assertEquals(List.of(1, 2, 3, 4, 5), gc.evaluationTaskIds(), w.dataset());
+            OgbenchTask st = (OgbenchTask) provider.task("ogbench:" + w.dataset() + "-singletask-v0").orElseThrow();
+            assertEquals(TaskMode.SINGLE_TASK, st.mode(), w.dataset());
+            assertEquals(SuccessTiming.PRE, st.successTiming(), w.dataset());
+            assertEquals(0, st.spec().goalDim(), w.dataset());
+            assertEquals(w.length(), st.spec().maxEpisodeSteps(), w.dataset());
+            assertEquals(List.of(w.defaultTask()), st.evaluationTaskIds(), w.dataset());
+            assertEquals(w.dataset() + "-singletask-v0", st.envName());
+            assertEquals("ogbench:" + w.dataset() + "-v0", st.datasetName());
+            OgbenchTask sparse = (OgbenchTask) provider.task("ogbench:" + w.dataset() + "-singletask-task5-sparse-v0").orElseThrow();
+            assertTrue(sparse.sparse() && sparse.envName().equals(w.dataset() + "-singletask-task5-v0"), w.dataset());
+        }
+        OgbenchTask soccer = (OgbenchTask) provider.task("ogbench:antsoccer-arena-stitch-singletask-task1-v0").orElseThrow();
+        assertTrue(soccer.rewardMode().contains("ball xy") && soccer.rewardMode().contains("<= 0.5"), soccer.rewardMode());
+        OgbenchTask ant = (OgbenchTask) provider.task("ogbench:antmaze-large-navigate-singletask-task1-v0").orElseThrow();
+        assertTrue(ant.rewardMode().contains("||xy - goal cell centre|| <= 0.5"), ant.rewardMode());
+        OgbenchTask cube = (OgbenchTask) provider.task("ogbench:cube-quadruple-play-singletask-task2-v0").orElseThrow();
+        assertTrue(cube.rewardMode().contains("(task2_quadruple_pnp)"), cube.rewardMode());
     }
 
     /** QAM's sparse transform r ← −[r ≠ 0] on the same OGBench env and data: named, recorded, applied. */
@@ -98,7 +158,11 @@ class OgbenchTaskProviderTest {
     @Test
     void onlyPrefixedNamesAndOnlyThisProviderServesThem() {
         assertTrue(provider.task("puzzle-3x3-play-v0").isEmpty(), "a Java-native name is not an OGBench task");
-        assertTrue(provider.task("ogbench:antmaze-large-navigate-v0").isEmpty());
+        // names OGBench does not have (giant has no explore dataset, humanoidmaze no teleport one) or does not serve as states
+        for (String n : List.of("ogbench:antmaze-giant-explore-v0", "ogbench:humanoidmaze-teleport-navigate-v0",
+                "ogbench:visual-antmaze-large-navigate-v0", "ogbench:powderworld-easy-play-v0", "ogbench:cube-octuple-play-v0")) {
+            assertTrue(provider.task(n).isEmpty(), n);
+        }
         for (String n : provider.taskNames()) assertTrue(n.startsWith(OgbenchTask.PREFIX), n);
         for (TaskProvider p : ServiceLoader.load(TaskProvider.class)) {
             if (p instanceof OgbenchTaskProvider) continue;
@@ -118,18 +182,27 @@ class OgbenchTaskProviderTest {
             assertInstanceOf(OgbenchEnvironment.class, t.newEnvironment(), n);
         }
         assertEquals(provider.taskNames().size(), count);
-        String m = assertThrows(IllegalArgumentException.class, () -> r.task("ogbench:antmaze-large-navigate-v0")).getMessage();
-        assertTrue(m.contains("unknown task 'ogbench:antmaze-large-navigate-v0'"), m);
+        String m = assertThrows(IllegalArgumentException.class, () -> r.task("ogbench:antmaze-giant-explore-v0")).getMessage();
+        assertTrue(m.contains("unknown task 'ogbench:antmaze-giant-explore-v0'"), m);
     }
 
+    /** Every task's dataset is registered: generated by the bridge ({@code SPECS}) or OGBench's download ({@code DOWNLOAD_ONLY}). */
     @Test
-    void everyTaskTrainsOnADatasetTheGeneratorServes() {
-        Set<String> generated = new HashSet<>(new OgbenchDatasets().datasetNames());
+    void everyTaskTrainsOnARegisteredDataset() {
+        Set<String> registered = new HashSet<>(new OgbenchDatasets().datasetNames());
         for (String n : provider.taskNames()) {
             String d = provider.task(n).orElseThrow().datasetName();
-            assertTrue(generated.contains(d), n + " trains on " + d + ", which OgbenchDatasets does not generate");
+            assertTrue(registered.contains(d), n + " trains on " + d + ", which OgbenchDatasets does not register");
         }
-        assertEquals(generated.size(), OgbenchDataset.ALL.size());
+        assertEquals(registered.size(), OgbenchDataset.ALL.size());
+        Set<String> table = new HashSet<>();
+        for (OgbenchDataset d : OgbenchDataset.ALL) table.add(d.name());
+        Set<String> both = new HashSet<>(OgbenchDatasets.SPECS.keySet());
+        both.addAll(OgbenchDatasets.DOWNLOAD_ONLY.keySet());
+        assertEquals(table, both, "generated + downloaded = the task table");
+        assertEquals(OgbenchDataset.ALL.size(), OgbenchDatasets.SPECS.size() + OgbenchDatasets.DOWNLOAD_ONLY.size(), "disjoint");
+        assertEquals(13, OgbenchDatasets.SPECS.size());
+        assertEquals(34, OgbenchDatasets.DOWNLOAD_ONLY.size());
     }
 
     /** The versions the client insists on are the ones the bridge package declares. */

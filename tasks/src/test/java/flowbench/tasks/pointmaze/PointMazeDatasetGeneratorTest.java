@@ -152,8 +152,8 @@ class PointMazeDatasetGeneratorTest {
         for (MazeLayout m : MazeLayout.all()) {
             PointMazeDatasetGenerator nav = new PointMazeDatasetGenerator(m, NAVIGATE);
             PointMazeDatasetGenerator st = new PointMazeDatasetGenerator(m, STITCH);
-            assertEquals("pointmaze-" + m.name() + "-navigate-v0", nav.datasetName());
-            assertEquals("pointmaze-" + m.name() + "-stitch-v0", st.datasetName());
+            assertEquals("jpointmaze-" + m.name() + "-navigate-v0", nav.datasetName());
+            assertEquals("jpointmaze-" + m.name() + "-stitch-v0", st.datasetName());
             assertEquals(m == MazeLayout.GIANT ? 500 : 1000, nav.defaultEpisodes());
             assertEquals(m == MazeLayout.GIANT ? 2000 : 1000, nav.defaultSteps());
             assertEquals(5000, st.defaultEpisodes());
@@ -188,7 +188,7 @@ class PointMazeDatasetGeneratorTest {
         long t0 = System.nanoTime();
         g.generate(g.defaultEpisodes(), g.defaultSteps(), 0, dir.resolve("m.npz"), dir.resolve("m-val.npz"), null);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("pointmaze-medium-navigate-v0 full size: %.2f s%n", seconds);
+        System.out.printf("jpointmaze-medium-navigate-v0 full size: %.2f s%n", seconds);
         assertArrayEquals(new int[] {1_001_000, 2}, Npz.readHeaders(dir.resolve("m.npz")).get("observations").shape());
         assertArrayEquals(new int[] {100_100}, Npz.readHeaders(dir.resolve("m-val.npz")).get("terminals").shape());
         assertTrue(seconds < 60, "generation takes seconds, not minutes: " + seconds);

@@ -36,7 +36,7 @@ class PointMazeTaskProviderTest {
         assertEquals(names.size(), names.stream().distinct().count());
         for (String maze : List.of("medium", "large", "giant", "teleport")) {
             for (String ds : List.of("navigate", "stitch")) {
-                String base = "pointmaze-" + maze + "-" + ds;
+                String base = "jpointmaze-" + maze + "-" + ds;
                 assertTrue(names.contains(base + "-v0"));
                 assertTrue(names.contains(base + "-singletask-v0"));
                 for (int k = 1; k <= 5; k++) assertTrue(names.contains(base + "-singletask-task" + k + "-v0"));
@@ -48,14 +48,14 @@ class PointMazeTaskProviderTest {
             assertTrue(n.startsWith(t.datasetName().replace("-v0", "")), n);
             assertTrue(provider.datasetNames().contains(t.datasetName()));
         }
-        assertTrue(provider.task("pointmaze-medium-navigate-singletask-task6-v0").isEmpty());
+        assertTrue(provider.task("jpointmaze-medium-navigate-singletask-task6-v0").isEmpty());
         assertTrue(provider.task("antmaze-medium-navigate-v0").isEmpty());
     }
 
     @Test
     void taskProperties() {
-        Task gc = provider.task("pointmaze-giant-stitch-v0").orElseThrow();
-        assertEquals("pointmaze-giant-stitch-v0", gc.datasetName());
+        Task gc = provider.task("jpointmaze-giant-stitch-v0").orElseThrow();
+        assertEquals("jpointmaze-giant-stitch-v0", gc.datasetName());
         assertEquals(TaskMode.GOAL_CONDITIONED, gc.mode());
         assertEquals(SuccessTiming.POST, gc.successTiming());
         assertEquals(List.of(1, 2, 3, 4, 5), gc.evaluationTaskIds());
@@ -64,15 +64,15 @@ class PointMazeTaskProviderTest {
         assertNull(gc.relabeler());
         assertTrue(gc.rewardMode().contains("POST"));
 
-        Task st = provider.task("pointmaze-large-stitch-singletask-task3-v0").orElseThrow();
-        assertEquals("pointmaze-large-stitch-v0", st.datasetName());
+        Task st = provider.task("jpointmaze-large-stitch-singletask-task3-v0").orElseThrow();
+        assertEquals("jpointmaze-large-stitch-v0", st.datasetName());
         assertEquals(TaskMode.SINGLE_TASK, st.mode());
         assertEquals(SuccessTiming.PRE, st.successTiming());
         assertEquals(List.of(3), st.evaluationTaskIds());
         assertEquals(0, st.spec().goalDim());
         assertTrue(st.rewardMode().contains("success - 1"));
 
-        assertEquals(List.of(1), provider.task("pointmaze-teleport-navigate-singletask-v0").orElseThrow().evaluationTaskIds());
+        assertEquals(List.of(1), provider.task("jpointmaze-teleport-navigate-singletask-v0").orElseThrow().evaluationTaskIds());
 
         try (Environment env = st.newEnvironment()) {
             assertEquals(st.spec(), env.spec());
@@ -85,7 +85,7 @@ class PointMazeTaskProviderTest {
     @Test
     void relabelerUsesQposAgainstTheGoalCellCentre() {
         // medium task1 goal cell (6,6): centre (20, 20)
-        Relabeler r = provider.task("pointmaze-medium-navigate-singletask-task1-v0").orElseThrow().relabeler();
+        Relabeler r = provider.task("jpointmaze-medium-navigate-singletask-task1-v0").orElseThrow().relabeler();
         float[] qpos = {20f, 20f, 20.9f, 20f, 21.01f, 20f, 20f, 19.05f, 0f, 0f};
         float[] rewards = new float[5];
         boolean[] success = new boolean[5];
@@ -99,22 +99,37 @@ class PointMazeTaskProviderTest {
         e = assertThrows(IllegalArgumentException.class, () -> r.relabel(Map.of("qpos", qpos), 4, rewards, success));
         assertTrue(e.getMessage().contains("expected 4 rows x 2 columns = 8"), e.getMessage());
         // the default single-task name is task1
-        Relabeler alias = provider.task("pointmaze-medium-navigate-singletask-v0").orElseThrow().relabeler();
+        Relabeler alias = provider.task("jpointmaze-medium-navigate-singletask-v0").orElseThrow().relabeler();
         assertEquals(20.0, ((PointMazeRelabeler) alias).goalX());
         assertEquals(20.0, ((PointMazeRelabeler) alias).goalY());
+    }
+
+    /** Renamed 2026-12-07 so no Java-physics result sits under OGBench's name: old names point to both new ones. */
+    @Test
+    void oldNamesAreRefusedWithTheNewOneAndOgbenchsOwn() {
+        assertEquals(java.util.Optional.of("jpointmaze-medium-navigate-singletask-task1-v0"),
+                provider.renamedTo("pointmaze-medium-navigate-singletask-task1-v0"));
+        assertEquals(java.util.Optional.of("jpointmaze-large-stitch-v0"), provider.renamedTo("pointmaze-large-stitch-v0"));
+        assertTrue(provider.renamedTo("pointmaze-huge-navigate-v0").isEmpty());
+        assertTrue(provider.task("pointmaze-medium-navigate-v0").isEmpty());
+        var registry = flowbench.harness.protocol.Registry.load();
+        String m = assertThrows(IllegalArgumentException.class, () -> registry.task("pointmaze-medium-navigate-v0")).getMessage();
+        assertTrue(m.contains("renamed to 'jpointmaze-medium-navigate-v0'") && m.contains("'ogbench:pointmaze-medium-navigate-v0'"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> registry.generator("pointmaze-giant-stitch-v0")).getMessage();
+        assertTrue(m.contains("renamed to 'jpointmaze-giant-stitch-v0'"), m);
     }
 
     @Test
     void generatorsForEveryDataset() {
         assertEquals(8, provider.datasetNames().size());
         for (String d : provider.datasetNames()) assertEquals(d, provider.generator(d).orElseThrow().datasetName());
-        assertEquals(500, provider.generator("pointmaze-giant-navigate-v0").orElseThrow().defaultEpisodes());
+        assertEquals(500, provider.generator("jpointmaze-giant-navigate-v0").orElseThrow().defaultEpisodes());
         assertTrue(provider.generator("pointmaze-giant-explore-v0").isEmpty());
     }
 
     @Test
     void singleTaskDatasetLoadsAndRelabelsThroughTheHarness() {
-        PointMazeTask task = (PointMazeTask) provider.task("pointmaze-medium-stitch-singletask-task3-v0").orElseThrow();
+        PointMazeTask task = (PointMazeTask) provider.task("jpointmaze-medium-stitch-singletask-task3-v0").orElseThrow();
         var raw = task.generator().generateSplit(100, 200, 4, "train");
         Dataset d = Datasets.fromRaw(raw, LoadOptions.defaults(), task.relabeler());
         assertEquals(100 * 200, d.size());

@@ -31,7 +31,7 @@ class PuzzleDatasetGeneratorTest {
     @Test
     void smallConfigHasTheRawSchema() throws IOException {
         PuzzleDatasetGenerator g = new PuzzleDatasetGenerator(PuzzleSize.P4X4, NOISY);
-        assertEquals("puzzle-4x4-noisy-v0", g.datasetName());
+        assertEquals("lightsout-4x4-noisy-v0", g.datasetName());
         Path train = dir.resolve("t.npz"), val = dir.resolve("t-val.npz");
         List<Long> progress = new ArrayList<>();
         g.generate(10, 50, 7, train, val, (done, total, label) -> {

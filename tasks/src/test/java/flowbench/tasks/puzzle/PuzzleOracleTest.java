@@ -42,7 +42,7 @@ class PuzzleOracleTest {
     void solvesEveryEvaluationTaskWithTheFewestPresses() {
         for (PuzzleSize size : PuzzleSize.values()) {
             for (TaskMode mode : TaskMode.values()) {
-                StringBuilder line = new StringBuilder("puzzle-" + size.label() + " " + mode + ":");
+                StringBuilder line = new StringBuilder("lightsout-" + size.label() + " " + mode + ":");
                 for (PuzzleSize.EvalTask t : size.evaluationTasks()) {
                     Outcome o = run(size, mode, t.id(), 20);
                     assertTrue(o.rate() >= 0.95, size.label() + " " + mode + " task" + t.id() + ": " + o);

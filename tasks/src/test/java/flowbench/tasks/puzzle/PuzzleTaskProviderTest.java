@@ -39,7 +39,7 @@ class PuzzleTaskProviderTest {
         assertEquals(names.size(), names.stream().distinct().count());
         for (String size : List.of("3x3", "4x4", "4x5", "4x6")) {
             for (String ds : List.of("play", "noisy")) {
-                String base = "puzzle-" + size + "-" + ds;
+                String base = "lightsout-" + size + "-" + ds;
                 assertTrue(names.contains(base + "-v0"));
                 assertTrue(names.contains(base + "-singletask-v0"));
                 assertTrue(names.contains(base + "-singletask-sparse-v0"));
@@ -56,15 +56,15 @@ class PuzzleTaskProviderTest {
             assertTrue(provider.datasetNames().contains(t.datasetName()));
             assertEquals(n.contains("-sparse-"), t.rewardMode().startsWith("sparse"), n);
         }
-        assertTrue(provider.task("puzzle-3x3-play-singletask-task6-v0").isEmpty());
+        assertTrue(provider.task("lightsout-3x3-play-singletask-task6-v0").isEmpty());
         assertTrue(provider.task("puzzle-5x5-play-v0").isEmpty());
-        assertTrue(provider.task("puzzle-3x3-play-sparse-v0").isEmpty(), "goal-conditioned has no sparse variant");
+        assertTrue(provider.task("lightsout-3x3-play-sparse-v0").isEmpty(), "goal-conditioned has no sparse variant");
     }
 
     @Test
     void taskProperties() {
-        Task gc = provider.task("puzzle-4x6-noisy-v0").orElseThrow();
-        assertEquals("puzzle-4x6-noisy-v0", gc.datasetName());
+        Task gc = provider.task("lightsout-4x6-noisy-v0").orElseThrow();
+        assertEquals("lightsout-4x6-noisy-v0", gc.datasetName());
         assertEquals(TaskMode.GOAL_CONDITIONED, gc.mode());
         assertEquals(SuccessTiming.POST, gc.successTiming());
         assertEquals(List.of(1, 2, 3, 4, 5), gc.evaluationTaskIds());
@@ -77,8 +77,8 @@ class PuzzleTaskProviderTest {
         assertNull(gc.relabeler());
         assertTrue(gc.rewardMode().contains("POST"));
 
-        Task st = provider.task("puzzle-4x4-play-singletask-task3-v0").orElseThrow();
-        assertEquals("puzzle-4x4-play-v0", st.datasetName());
+        Task st = provider.task("lightsout-4x4-play-singletask-task3-v0").orElseThrow();
+        assertEquals("lightsout-4x4-play-v0", st.datasetName());
         assertEquals(TaskMode.SINGLE_TASK, st.mode());
         assertEquals(SuccessTiming.PRE, st.successTiming());
         assertEquals(List.of(3), st.evaluationTaskIds());
@@ -86,15 +86,15 @@ class PuzzleTaskProviderTest {
         assertEquals(st.goalColumnsFrom(), st.goalColumnsTo());
         assertEquals(500, st.spec().maxEpisodeSteps());
         assertTrue(st.rewardMode().startsWith("dense") && st.rewardMode().contains("PRE"), st.rewardMode());
-        Task sp = provider.task("puzzle-4x4-play-singletask-task3-sparse-v0").orElseThrow();
-        assertEquals("puzzle-4x4-play-v0", sp.datasetName());
+        Task sp = provider.task("lightsout-4x4-play-singletask-task3-sparse-v0").orElseThrow();
+        assertEquals("lightsout-4x4-play-v0", sp.datasetName());
         assertTrue(sp.rewardMode().startsWith("sparse"), sp.rewardMode());
 
         // bare names: task4 for 3x3 and 4x4, task2 for 4x5 and 4x6
-        assertEquals(List.of(4), provider.task("puzzle-3x3-play-singletask-v0").orElseThrow().evaluationTaskIds());
-        assertEquals(List.of(4), provider.task("puzzle-4x4-noisy-singletask-sparse-v0").orElseThrow().evaluationTaskIds());
-        assertEquals(List.of(2), provider.task("puzzle-4x5-play-singletask-v0").orElseThrow().evaluationTaskIds());
-        assertEquals(List.of(2), provider.task("puzzle-4x6-play-singletask-sparse-v0").orElseThrow().evaluationTaskIds());
+        assertEquals(List.of(4), provider.task("lightsout-3x3-play-singletask-v0").orElseThrow().evaluationTaskIds());
+        assertEquals(List.of(4), provider.task("lightsout-4x4-noisy-singletask-sparse-v0").orElseThrow().evaluationTaskIds());
+        assertEquals(List.of(2), provider.task("lightsout-4x5-play-singletask-v0").orElseThrow().evaluationTaskIds());
+        assertEquals(List.of(2), provider.task("lightsout-4x6-play-singletask-sparse-v0").orElseThrow().evaluationTaskIds());
 
         for (Task t : List.of(gc, st, sp)) {
             try (Environment env = t.newEnvironment()) {
@@ -115,8 +115,8 @@ class PuzzleTaskProviderTest {
     @Test
     void relabelerUsesButtonStatesAgainstTheGoalBoard() {
         // 3x3 task4 goal: all blue
-        Relabeler dense = provider.task("puzzle-3x3-play-singletask-v0").orElseThrow().relabeler();
-        Relabeler sparse = provider.task("puzzle-3x3-play-singletask-sparse-v0").orElseThrow().relabeler();
+        Relabeler dense = provider.task("lightsout-3x3-play-singletask-v0").orElseThrow().relabeler();
+        Relabeler sparse = provider.task("lightsout-3x3-play-singletask-sparse-v0").orElseThrow().relabeler();
         float[] bs = {
                 1, 1, 1, 1, 1, 1, 1, 1, 1,
                 0, 1, 0, 1, 0, 1, 0, 1, 0,
@@ -147,14 +147,14 @@ class PuzzleTaskProviderTest {
     void generatorsForEveryDataset() {
         assertEquals(8, provider.datasetNames().size());
         for (String d : provider.datasetNames()) assertEquals(d, provider.generator(d).orElseThrow().datasetName());
-        assertEquals(5000, provider.generator("puzzle-4x6-noisy-v0").orElseThrow().defaultEpisodes());
+        assertEquals(5000, provider.generator("lightsout-4x6-noisy-v0").orElseThrow().defaultEpisodes());
         assertTrue(provider.generator("puzzle-4x4-explore-v0").isEmpty());
     }
 
     @Test
     void singleTaskDatasetLoadsAndRelabelsThroughTheHarness() {
         for (boolean sparse : new boolean[] {false, true}) {
-            PuzzleTask task = (PuzzleTask) provider.task("puzzle-3x3-noisy-singletask-task1" + (sparse ? "-sparse" : "")
+            PuzzleTask task = (PuzzleTask) provider.task("lightsout-3x3-noisy-singletask-task1" + (sparse ? "-sparse" : "")
                     + "-v0").orElseThrow();
             LinkedHashMap<String, NpyArray> raw = task.generator().generateSplit(200, 200, 4, "train");
             Dataset d = Datasets.fromRaw(raw, LoadOptions.defaults(), task.relabeler());
@@ -176,5 +176,16 @@ class PuzzleTaskProviderTest {
             // random presses on a 3x3 board: task1's goal board (2 presses from all red) shows up now and then
             assertTrue(successes > 0 && successes < d.size() / 20, "successes " + successes);
         }
+    }
+
+    /** A kinematic Lights Out is not OGBench's MuJoCo puzzle: renamed, and the old names say so. */
+    @Test
+    void oldPuzzleNamesAreRefusedWithTheNewOne() {
+        assertEquals(java.util.Optional.of("lightsout-3x3-play-singletask-task4-sparse-v0"),
+                provider.renamedTo("puzzle-3x3-play-singletask-task4-sparse-v0"));
+        assertEquals(java.util.Optional.of("lightsout-4x6-noisy-v0"), provider.renamedTo("puzzle-4x6-noisy-v0"));
+        var registry = flowbench.harness.protocol.Registry.load();
+        String m = assertThrows(IllegalArgumentException.class, () -> registry.task("puzzle-3x3-play-v0")).getMessage();
+        assertTrue(m.contains("renamed to 'lightsout-3x3-play-v0'") && m.contains("'ogbench:puzzle-3x3-play-v0'"), m);
     }
 }
