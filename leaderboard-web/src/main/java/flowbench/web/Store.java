@@ -6,6 +6,8 @@ import flowbench.harness.io.Json;
 import flowbench.harness.protocol.Evaluation;
 import flowbench.harness.protocol.PolicyEvaluation;
 import flowbench.harness.protocol.Configs;
+import flowbench.harness.protocol.NameMigration;
+import flowbench.harness.protocol.TaskRenames;
 import flowbench.harness.protocol.RunRecord;
 import flowbench.harness.protocol.Suite;
 import flowbench.harness.report.ScoreKind;
@@ -52,7 +54,7 @@ public final class Store implements AutoCloseable {
      * 2: runs.domain_column and the superseded table; 3: runs.method_config; 4: methods.owner. An older database is
      * migrated in place on opening.
      */
-    public static final int SCHEMA_VERSION = 4;
+    public static final int SCHEMA_VERSION = 5;
     /** Hex digits of a method config id ({@link #methodConfig(RunRecord)}). */
     public static final int METHOD_CONFIG_DIGITS = 16;
     public static final String REPRODUCED = "reproduced";
@@ -401,6 +403,7 @@ public final class Store implements AutoCloseable {
                     }
                 }
             }
+            if (from < 5) migrateRenamedTasks(c);
             try (PreparedStatement p = c.prepareStatement("UPDATE meta SET value = ? WHERE key = 'schema'")) {
                 p.setString(1, Integer.toString(SCHEMA_VERSION));
                 p.executeUpdate();
@@ -411,6 +414,74 @@ public final class Store implements AutoCloseable {
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * 4 to 5: the 2026-12-07 rename of flowbench's Java families ({@link TaskRenames}: {@code pointmaze-…} to
+     * {@code jpointmaze-…}, {@code puzzle-…} to {@code lightsout-…}). Each stored run gets its new task and dataset
+     * names, the run id they imply and its rewritten record ({@link NameMigration#renamed}); suite definitions and
+     * superseded notes get the names replaced. The data, configs and scores are unchanged.
+     */
+    private static void migrateRenamedTasks(Connection c) throws SQLException {
+        Map<String, String> renamed = new java.util.TreeMap<>();
+        try (PreparedStatement q = c.prepareStatement("SELECT id, run_json, suite, algorithm, seed, config_hash FROM runs");
+             PreparedStatement u = c.prepareStatement("UPDATE runs SET task = ?, dataset_name = ?, run_id = ?, run_json = ?"
+                     + " WHERE id = ?");
+             PreparedStatement twin = c.prepareStatement("SELECT id FROM runs WHERE suite = ? AND task = ? AND algorithm = ?"
+                     + " AND seed = ? AND config_hash = ?");
+             PreparedStatement drop = c.prepareStatement("DELETE FROM runs WHERE id = ?");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                RunRecord r;
+                try {
+                    r = Json.mapper().readValue(rs.getString(2), RunRecord.class);
+                } catch (java.io.IOException e) {
+                    throw new SQLException("migrating to schema 5: stored record of run " + rs.getLong(1) + " is unreadable: "
+                            + e.getMessage(), e);
+                }
+                String task = r.identity().task(), dataset = r.identity().datasetName();
+                String newTask = TaskRenames.of(task).orElse(task), newDataset = TaskRenames.of(dataset).orElse(dataset);
+                if (newTask.equals(task) && newDataset.equals(dataset)) continue;
+                renamed.put(task, newTask);
+                renamed.put(dataset, newDataset);
+                // the same run already imported under its new name (a migrated folder): keep that one
+                twin.setString(1, rs.getString(3));
+                twin.setString(2, newTask);
+                twin.setString(3, rs.getString(4));
+                twin.setLong(4, rs.getLong(5));
+                twin.setString(5, rs.getString(6));
+                try (ResultSet t = twin.executeQuery()) {
+                    if (t.next()) {
+                        drop.setLong(1, rs.getLong(1));
+                        drop.executeUpdate();
+                        continue;
+                    }
+                }
+                RunRecord out = NameMigration.renamed(r, newTask, newDataset);
+                u.setString(1, newTask);
+                u.setString(2, newDataset);
+                u.setString(3, out.identity().runId());
+                u.setString(4, Json.pretty(out));
+                u.setLong(5, rs.getLong(1));
+                u.executeUpdate();
+            }
+        }
+        if (renamed.isEmpty()) return;
+        for (String[] t : new String[][] {{"suites", "suite", "definition"}, {"superseded", "suite", "changed_configs"}}) {
+            try (PreparedStatement q = c.prepareStatement("SELECT " + t[1] + ", " + t[2] + " FROM " + t[0]);
+                 PreparedStatement u = c.prepareStatement("UPDATE " + t[0] + " SET " + t[2] + " = ? WHERE " + t[1] + " = ? AND "
+                         + t[2] + " = ?");
+                 ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    String before = rs.getString(2), after = NameMigration.replaceNames(before, renamed);
+                    if (after.equals(before)) continue;
+                    u.setString(1, after);
+                    u.setString(2, rs.getString(1));
+                    u.setString(3, before);
+                    u.executeUpdate();
+                }
+            }
         }
     }
 

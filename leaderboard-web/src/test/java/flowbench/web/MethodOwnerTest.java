@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -139,5 +140,42 @@ class MethodOwnerTest {
         assertThrows(Store.NotOwnerException.class,
                 () -> migrated.insertSubmission(o.method(), o.runs(), Store.tokenOwner("alice"), "alice", "x"));
         new Store(Store.sqliteUrl(db));
+    }
+
+    /**
+     * A database made before the 2026-12-07 rename (schema 4) gets flowbench's Java families under their new names:
+     * task, dataset, record and run id (the round trip old name -> new name gives back the very run id).
+     */
+    @Test
+    void aVersion4DatabaseGetsTheRenamedTaskNames() throws Exception {
+        Path db = tmp.resolve("v4.db");
+        Store fresh = new Store(Store.sqliteUrl(db));
+        LeaderboardServer.registerShippedSuites(fresh);
+        Fixtures.importBaseline(fresh, Files.createDirectories(tmp.resolve("imp4")));
+        java.util.Map<String, String> ids = new java.util.TreeMap<>();
+        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+            try (var rs = s.executeQuery("SELECT id, run_id, task FROM runs")) {
+                while (rs.next()) ids.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3));
+            }
+            assertTrue(ids.values().stream().anyMatch(v -> v.contains(" jpointmaze-")), ids.toString());
+            // as a version-4 database stored them: the old names everywhere
+            s.execute("UPDATE runs SET task = REPLACE(task, 'jpointmaze-', 'pointmaze-'),"
+                    + " dataset_name = REPLACE(dataset_name, 'jpointmaze-', 'pointmaze-'),"
+                    + " run_json = REPLACE(run_json, 'jpointmaze-', 'pointmaze-'), run_id = 'old' || id");
+            s.execute("UPDATE suites SET definition = REPLACE(definition, 'jpointmaze-', 'pointmaze-')");
+            s.execute("UPDATE meta SET value = '4' WHERE key = 'schema'");
+        }
+        new Store(Store.sqliteUrl(db));
+        try (var c = java.sql.DriverManager.getConnection(Store.sqliteUrl(db)); var s = c.createStatement()) {
+            try (var rs = s.executeQuery("SELECT id, run_id, task, run_json FROM runs")) {
+                while (rs.next()) {
+                    assertEquals(ids.get(rs.getString(1)), rs.getString(2) + " " + rs.getString(3), "run " + rs.getString(1));
+                    assertFalse(rs.getString(4).matches("(?s).*[^j:/]pointmaze-medium.*"), "record text migrated");
+                }
+            }
+            try (var rs = s.executeQuery("SELECT definition FROM suites")) {
+                while (rs.next()) assertFalse(rs.getString(1).contains("\"pointmaze-medium-navigate"), rs.getString(1));
+            }
+        }
     }
 }

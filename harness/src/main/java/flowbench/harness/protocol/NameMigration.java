@@ -47,20 +47,7 @@ public final class NameMigration {
             if (newTask.equals(task) && newDataset.equals(dataset)) continue;
             renamed.put(task, newTask);
             renamed.put(dataset, newDataset);
-            RunSpec spec = r.spec();
-            RunSpec newSpec = new RunSpec(spec.algorithm(), newTask, spec.datasetDir(), spec.seed(), spec.profile(),
-                    spec.overrides(), spec.protocol());
-            List<RunRecord.DatasetFile> files = new ArrayList<>();
-            for (RunRecord.DatasetFile d : r.datasets()) {
-                files.add(new RunRecord.DatasetFile(d.role(), renameFile(d.file(), dataset, newDataset), d.sha256(),
-                        d.transitions(), d.mode(), d.provenance()));
-            }
-            String runId = Runner.runId(newSpec, r.configHash(), files.stream().map(RunRecord.DatasetFile::sha256).toList());
-            RunRecord.Identity id = r.identity();
-            RunRecord out = new RunRecord(r.schemaVersion(), r.status(), new RunRecord.Identity(id.algorithm(),
-                    id.algorithmPaper(), id.algorithmFamily(), newTask, newDataset, id.seed(), runId), newSpec, r.profile(),
-                    r.config(), r.configHash(), r.parameterCount(), files, r.protocol(), r.evaluations(), r.summary(),
-                    r.timing(), r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain());
+            RunRecord out = renamed(r, newTask, newDataset);
             if (!dryRun) Json.writeAtomically(f, out);
             rewritten++;
             // <root>/<task>/<algorithm>/seed<k>: the run folder follows its task's name
@@ -97,8 +84,30 @@ public final class NameMigration {
         return new Result(renamed, rewritten, moved, texts);
     }
 
+    /**
+     * The record under its new task and dataset names, with the run id those imply (everything else as it was: the
+     * data, config and numbers do not change with a name).
+     */
+    public static RunRecord renamed(RunRecord r, String newTask, String newDataset) {
+        String dataset = r.identity().datasetName();
+        RunSpec spec = r.spec();
+        RunSpec newSpec = new RunSpec(spec.algorithm(), newTask, spec.datasetDir(), spec.seed(), spec.profile(),
+                spec.overrides(), spec.protocol());
+        List<RunRecord.DatasetFile> files = new ArrayList<>();
+        for (RunRecord.DatasetFile d : r.datasets()) {
+            files.add(new RunRecord.DatasetFile(d.role(), renameFile(d.file(), dataset, newDataset), d.sha256(),
+                    d.transitions(), d.mode(), d.provenance()));
+        }
+        String runId = Runner.runId(newSpec, r.configHash(), files.stream().map(RunRecord.DatasetFile::sha256).toList());
+        RunRecord.Identity id = r.identity();
+        return new RunRecord(r.schemaVersion(), r.status(), new RunRecord.Identity(id.algorithm(), id.algorithmPaper(),
+                id.algorithmFamily(), newTask, newDataset, id.seed(), runId), newSpec, r.profile(), r.config(),
+                r.configHash(), r.parameterCount(), files, r.protocol(), r.evaluations(), r.summary(), r.timing(),
+                r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain());
+    }
+
     /** Each old name where it stands as a name: not inside a longer name, not after OGBench's prefix. */
-    static String replaceNames(String text, Map<String, String> renamed) {
+    public static String replaceNames(String text, Map<String, String> renamed) {
         List<String> olds = new ArrayList<>(renamed.keySet());
         olds.sort(Comparator.comparingInt(String::length).reversed());
         String out = text;

@@ -2,6 +2,7 @@ package flowbench.tasks.pointmaze;
 
 import flowbench.harness.data.DatasetGenerator;
 import flowbench.harness.env.Task;
+import flowbench.harness.protocol.TaskRenames;
 import flowbench.harness.spi.TaskProvider;
 
 import java.util.ArrayList;
@@ -53,11 +54,9 @@ public final class PointMazeTaskProvider implements TaskProvider {
         return Optional.ofNullable(generators.get(datasetName));
     }
 
-    /** {@code {@link PointMazeTask#OLD_FAMILY}} names (before 2026-12-07) are this family's {@code {@link PointMazeTask#FAMILY}} names. */
+    /** The 2026-12-07 rename ({@link TaskRenames}), for names this provider now serves. */
     @Override
     public Optional<String> renamedTo(String oldName) {
-        if (!oldName.startsWith(PointMazeTask.OLD_FAMILY + "-")) return Optional.empty();
-        String now = PointMazeTask.FAMILY + oldName.substring(PointMazeTask.OLD_FAMILY.length());
-        return taskNames().contains(now) || datasetNames().contains(now) ? Optional.of(now) : Optional.empty();
+        return TaskRenames.of(oldName).filter(now -> taskNames().contains(now) || datasetNames().contains(now));
     }
 }
