@@ -1374,6 +1374,10 @@ public final class Site {
         } catch (Store.NotOwnerException e) {
             return new Outcome(403, "the bundle was rejected; nothing was stored: " + e.getMessage(), List.of(), 0, null,
                     null);
+        } catch (Store.MethodConflictException e) {
+            // lost a race to create the method with other metadata: a conflict with the stored state
+            return new Outcome(409, "the bundle was rejected; nothing was stored: " + e.getMessage(), List.of(), 0, null,
+                    null);
         }
     }
 

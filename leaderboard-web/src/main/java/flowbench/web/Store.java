@@ -233,6 +233,13 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** A bundle whose method metadata disagrees with what the store already holds for that name. */
+    public static final class MethodConflictException extends SQLException {
+        public MethodConflictException(String message) {
+            super(message);
+        }
+    }
+
     /** The owner of methods created through the submission token named {@code tokenName}. */
     public static String tokenOwner(String tokenName) {
         return "token:" + tokenName;
@@ -1105,6 +1112,20 @@ public final class Store implements AutoCloseable {
                 if (current.isPresent() && !owner.equals(current.get())) {
                     throw new NotOwnerException("method '" + method.name() + "' belongs to " + describeOwner(current.get())
                             + "; only its owner can add runs to it (choose another method name)");
+                }
+                // and its paper and family: two bundles that create one method concurrently passed validation against
+                // an empty store; the one that lost the race must agree with the stored metadata or is refused
+                try (PreparedStatement p = c.prepareStatement("SELECT paper, family FROM methods WHERE name = ?")) {
+                    p.setString(1, method.name());
+                    try (ResultSet rs = p.executeQuery()) {
+                        if (rs.next() && (!rs.getString(1).equals(method.paper() == null ? "" : method.paper())
+                                || !rs.getString(2).equals(method.family() == null ? "" : method.family()))) {
+                            throw new MethodConflictException("method '" + method.name() + "' is stored with paper "
+                                    + RecordSchema.quote(rs.getString(1)) + " and family " + RecordSchema.quote(rs.getString(2))
+                                    + "; this bundle says " + RecordSchema.quote(method.paper()) + " and "
+                                    + RecordSchema.quote(method.family()) + " (submit with the stored ones, or another name)");
+                        }
+                    }
                 }
                 long subId;
                 try (PreparedStatement p = prepareInsert(c, "INSERT INTO submissions(method, submitted_by, created_at,"

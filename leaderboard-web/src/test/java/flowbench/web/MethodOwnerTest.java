@@ -178,4 +178,24 @@ class MethodOwnerTest {
             }
         }
     }
+
+    /** Two bundles that create one method at once, with different papers: the second to commit is refused. */
+    @Test
+    void concurrentCreatorsOfOneMethodMustAgreeOnItsPaperAndFamily() throws Exception {
+        Store store = new Store(Store.sqliteUrl(tmp.resolve("race.db")));
+        LeaderboardServer.registerShippedSuites(store);
+        Fixtures.importBaseline(store, Files.createDirectories(tmp.resolve("imp-race")));
+        // both validated against a store without the method (as two concurrent requests would be)
+        BundleValidator.Result a = new BundleValidator(store, 3).validate(Fixtures.bundle("twin-flow", "d"));
+        BundleValidator.Result b = new BundleValidator(store, 3).validate(Fixtures.bundle("twin-flow", "d"));
+        Store.MethodInfo other = new Store.MethodInfo(b.method().name(), "Somebody else, Another paper (2026)",
+                b.method().family(), b.method().description(), b.method().codeUrl(), b.method().source(), null,
+                b.method().owner());
+        store.insertSubmission(a.method(), a.runs(), Store.tokenOwner("alice"), "alice", "a");
+        int before = store.runCount();
+        Store.MethodConflictException e = assertThrows(Store.MethodConflictException.class,
+                () -> store.insertSubmission(other, b.runs(), Store.tokenOwner("alice"), "alice", "b"));
+        assertTrue(e.getMessage().contains("is stored with paper") && e.getMessage().contains("Another paper"), e.getMessage());
+        assertEquals(before, store.runCount(), "nothing stored");
+    }
 }

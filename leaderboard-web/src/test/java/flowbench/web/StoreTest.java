@@ -366,8 +366,8 @@ class StoreTest {
         BundleValidator.Result v = new BundleValidator(a, 3).validate(Fixtures.bundle("race-flow", "d"));
         assertTrue(v.ok(), v.problems().toString());
         // the method exists already, so nothing but the runs' unique key stands between the writers
-        a.putMethod(new Store.MethodInfo("race-flow", "p", "training-time", "d", null, Store.SUBMITTED, null,
-                Store.tokenOwner("alice")));
+        a.putMethod(new Store.MethodInfo("race-flow", v.method().paper(), v.method().family(), "d", null, Store.SUBMITTED,
+                null, Store.tokenOwner("alice")));
         List<java.util.concurrent.Callable<String>> tasks = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             Store s = i % 2 == 0 ? a : b;
