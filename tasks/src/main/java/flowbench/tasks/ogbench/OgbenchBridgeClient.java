@@ -456,6 +456,13 @@ public final class OgbenchBridgeClient implements AutoCloseable {
     private OgbenchBridgeException fail(String message, Throwable cause, boolean withStderr) {
         if (broken == null) broken = message;
         if (process.isAlive()) process.destroyForcibly();
+        // destroyForcibly only sends the signal: reap the process, so that a failed bridge is gone, not dying, when
+        // the caller hears of the failure (on a loaded machine the kill takes a moment)
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         LIVE.remove(process);
         String tail = withStderr ? stderr.tail(1000) : "";
         String full = label + " (" + commandLine + "): " + message
