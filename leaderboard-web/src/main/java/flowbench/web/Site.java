@@ -1452,12 +1452,17 @@ public final class Site {
         res.setContentLength(answer.length);
         res.getOutputStream().write(answer);
         res.flushBuffer();
+        drainUnread(ctx);
+    }
+
+    /** Reads and drops at most the size limit of what the client still sends; nothing of it is kept or parsed. */
+    private void drainUnread(Context ctx) {
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] skip = new byte[8192];
             long left = maxUploadBytes;
             for (int n; left > 0 && (n = in.read(skip, 0, (int) Math.min(skip.length, left))) > 0; ) left -= n;
         } catch (IOException e) {
-            // the client closed first: it has the answer, nothing is lost
+            // the client closed first: nothing is lost
         }
     }
 
@@ -1502,6 +1507,9 @@ public final class Site {
         // checked; a locked-out address is refused before that, and the bundle is parsed only after the token passed
         Outcome locked = lockedOut(ctx);
         if (locked != null) {
+            // read (and drop) what the browser sends before answering: an answer given over an unread body can be
+            // lost to a connection reset, and the form's body is within the size limit anyway
+            drainUnread(ctx);
             htmlOutcome(ctx, locked);
             return;
         }
