@@ -1,5 +1,6 @@
 package flowbench.baselines.nn;
 
+import flowbench.harness.agent.ComputeThreads;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -23,33 +24,23 @@ import org.bytedeco.openblas.presets.openblas_nolapack.SetNumThreads;
  *
  * <p>Determinism: OpenBLAS's bits depend on its thread count (its cache blocking follows the partition; BlasTest shows
  * 1 vs 2 threads differing in the last place) but are reproducible for a given count. The choice here depends only on
- * the shape and on {@link #MAX_THREADS} (cores, or OPENBLAS_NUM_THREADS), so a run is bit-reproducible on the same
- * machine with the same thread setting, not across different core counts.
+ * the shape and on {@link ComputeThreads#perRun()} (cores, or OPENBLAS_NUM_THREADS, or 1 while several runs share the
+ * process), so a run is bit-reproducible on the same machine with the same thread setting (recorded as
+ * {@code machine.threadsPerRun}), not across different core counts.
  *
- * <p>{@code openblas_set_num_threads} is process-global: the nn core is meant to be driven from one Java thread.
+ * <p>{@code openblas_set_num_threads} is process-global. One run per process may switch it between 1 and all cores per
+ * call; several runs in one process ({@link ComputeThreads#limit}) keep it at 1 for the whole session, so concurrent
+ * callers never change it under each other.
  */
 final class Blas {
     /** Products with fewer multiply-adds than this (or a side thinner than {@link #THIN}) run on one thread. */
     static final long PARALLEL_MIN_MNK = Long.getLong("flowbench.nn.blasParallelMin", 6_000_000L);
     static final int THIN = Integer.getInteger("flowbench.nn.blasThin", 48);
-    static final int MAX_THREADS;
     private static final SetNumThreads SET_THREADS;
-    private static int current = -1;
+    private static volatile int current = -1;
 
     static {
         Loader.load(openblas_nolapack.class);
-        int threads = Runtime.getRuntime().availableProcessors();
-        String env = System.getenv("OPENBLAS_NUM_THREADS");
-        if (env != null && !env.isBlank()) {
-            try {
-                threads = Math.max(1, Integer.parseInt(env.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalStateException("environment variable OPENBLAS_NUM_THREADS must be a positive integer, got '"
-                        + env + "'");
-            }
-        }
-        threads = Integer.getInteger("flowbench.nn.blasThreads", threads);
-        MAX_THREADS = Math.max(1, threads);
         Pointer fn = Loader.addressof("openblas_set_num_threads");
         // The preset only exposes the function-pointer type; its no-argument constructor is protected, hence the
         // anonymous subclass. Without the symbol (another BLAS vendor) we simply never change the thread count.
@@ -59,7 +50,11 @@ final class Blas {
     private Blas() {}
 
     static void threads(int n) {
-        if (SET_THREADS != null && n != current) {
+        if (SET_THREADS != null && n != current) setThreads(n);
+    }
+
+    private static synchronized void setThreads(int n) {
+        if (n != current) {
             SET_THREADS.call(n);
             current = n;
         }
@@ -75,7 +70,7 @@ final class Blas {
                      int ldb, float beta, FloatPointer c, int ldc) {
         long mnk = (long) m * n * k;
         boolean parallel = mnk >= PARALLEL_MIN_MNK && Math.min(m, Math.min(n, k)) >= THIN;
-        threads(parallel ? MAX_THREADS : 1);
+        threads(parallel ? ComputeThreads.perRun() : 1);
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
                 transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,

@@ -60,7 +60,7 @@ public final class NnBench implements BenchProvider {
         out.printf("flowbench nn: java %s, cores %d, kernels %s, OpenBLAS up to %d threads (1 below %d multiply-adds), "
                         + "OPENBLAS_CORETYPE=%s, OMP_WAIT_POLICY=%s%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), Kernels.describe(),
-                Blas.MAX_THREADS, Blas.PARALLEL_MIN_MNK, env("OPENBLAS_CORETYPE"), env("OMP_WAIT_POLICY"));
+                flowbench.harness.agent.ComputeThreads.perRun(), Blas.PARALLEL_MIN_MNK, env("OPENBLAS_CORETYPE"), env("OMP_WAIT_POLICY"));
         for (String size : sizes.split(",")) {
             String[] lw = size.trim().toLowerCase().split("x");
             if (lw.length != 2) throw new IllegalArgumentException("bench nn: --sizes entries look like 3x256, got " + size);

@@ -10,6 +10,7 @@ import flowbench.harness.protocol.Protocol;
 import flowbench.harness.protocol.Registry;
 import flowbench.harness.protocol.RunOptions;
 import flowbench.harness.protocol.RunOutcome;
+import flowbench.harness.protocol.RunPool;
 import flowbench.harness.protocol.RunRecord;
 import flowbench.harness.protocol.RunSpec;
 import flowbench.harness.protocol.Runner;
@@ -23,10 +24,13 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Trains one algorithm on one task with one seed, evaluating on schedule.",
@@ -56,6 +60,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-s", "--seed"}, paramLabel = "N", description = "Run seed: initialisation, batches, policy noise (default: ${DEFAULT-VALUE}).")
     long seed = 0;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "N,N,...",
+            description = "Several run seeds in one process (instead of --seed): each seed's run folder, record and results are exactly those of running it alone with one thread per run; see --jobs.")
+    List<Long> seeds;
+
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N",
+            description = "With --seeds: runs trained at the same time, one thread each (default: the cores, ${DEFAULT-VALUE} here).")
+    int jobs = RunPool.defaultJobs();
 
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Algorithm default profile: 'cpu' (small networks, batch and ensemble, sized for minutes on 2 cores)"
@@ -109,14 +121,32 @@ final class RunCommand implements Callable<Integer> {
     boolean dryRun;
 
     RunSpec toSpec() {
+        return toSpec(seed);
+    }
+
+    RunSpec toSpec(long runSeed) {
         Protocol p = new Protocol(trainSteps, evalEvery, evalAtStart, episodes, checkpointEvery, logEvery, evalSeed, suite, suiteVersion);
-        return new RunSpec(algorithm, task, data.toAbsolutePath().normalize().toString(), seed, profile, overrides, p);
+        return new RunSpec(algorithm, task, data.toAbsolutePath().normalize().toString(), runSeed, profile, overrides, p);
+    }
+
+    /** The seeds to run: --seeds, else --seed. */
+    List<Long> seedList() {
+        if (seeds == null) return List.of(seed);
+        if (spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either --seed or --seeds, not both");
+        }
+        if (seeds.isEmpty() || new HashSet<>(seeds).size() != seeds.size()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--seeds: expected distinct seeds, got " + seeds);
+        }
+        if (jobs < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--jobs: expected >= 1, got " + jobs);
+        return List.copyOf(seeds);
     }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
-        RunSpec runSpec = toSpec();
+        List<Long> runSeeds = seedList();
+        RunSpec runSpec = toSpec(runSeeds.get(0));
         Registry registry = main.context.registry().get();
         // a --set key that names nothing is a usage error (status 2), found before any data is touched
         flowbench.harness.env.TaskMode mode = registry.task(task).mode();
@@ -138,7 +168,12 @@ final class RunCommand implements Callable<Integer> {
             doc.put("config", Configs.toJson(config));
             doc.put("configHash", Configs.hash(config));
             doc.put("domain", Map.of("column", r.domain().column(), "applied", r.applied()));
-            doc.put("runDir", Runner.runDir(out, runSpec).toString());
+            if (runSeeds.size() == 1) {
+                doc.put("runDir", Runner.runDir(out, runSpec).toString());
+            } else {
+                doc.put("seeds", runSeeds);
+                doc.put("runDirs", runSeeds.stream().map(sd -> Runner.runDir(out, toSpec(sd)).toString()).toList());
+            }
             o.print(Json.pretty(doc));
             o.flush();
             return 0;
@@ -148,6 +183,7 @@ final class RunCommand implements Callable<Integer> {
         PrintStream log = WriterOutputStream.printStream(spec.commandLine().getErr(),
                 () -> { if (progress instanceof ProgressBar bar) bar.finishLine(); });
         RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log);
+        if (runSeeds.size() > 1) return runSeeds(o, runSeeds, options, progress);
         // Ctrl-C (SIGINT/SIGTERM) mid-run: say where the run lives and that the same command resumes it
         Thread hook = Interrupted.hook("the run in " + Runner.runDir(out, runSpec),
                 "run the same command again: it resumes from the run's last checkpoint");
@@ -159,6 +195,40 @@ final class RunCommand implements Callable<Integer> {
         }
         if (progress instanceof ProgressBar bar) bar.finishLine();
         printSummary(o, outcome);
+        return 0;
+    }
+
+    private int runSeeds(PrintWriter o, List<Long> runSeeds, RunOptions options, ProgressListener progress)
+            throws InterruptedException {
+        List<RunSpec> specs = runSeeds.stream().map(this::toSpec).toList();
+        Thread hook = Interrupted.hook("the runs in " + Runner.runDir(out, specs.get(0)).getParent() + " (seeds "
+                        + runSeeds.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")",
+                "run the same command again: each seed resumes from its last checkpoint");
+        List<RunPool.Result> results;
+        try {
+            results = new RunPool(new Runner(main.context.registry().get(), main.context.datasetLoader()), jobs)
+                    .runAll(specs, out, options, s -> "seed" + s.seed(), s -> {});
+        } finally {
+            Interrupted.release(hook);
+        }
+        if (progress instanceof ProgressBar bar) bar.finishLine();
+        int failed = 0;
+        for (RunPool.Result r : results) {
+            o.println("seed " + r.spec().seed() + ":");
+            if (r.ok()) {
+                printSummary(o, r.outcome());
+            } else {
+                failed++;
+                o.println("failed: " + Runner.runDir(out, r.spec()) + ": " + r.failure().getMessage());
+                o.flush();
+            }
+        }
+        if (failed > 0) {
+            Throwable first = results.stream().filter(r -> !r.ok()).findFirst().orElseThrow().failure();
+            throw new IllegalStateException(failed + " of " + results.size() + " seeds failed (listed above); the others "
+                    + "are complete. Rerunning the same command runs only what is not complete. First failure: "
+                    + first.getMessage(), first);
+        }
         return 0;
     }
 

@@ -65,6 +65,12 @@ final class SuiteCommand implements Runnable {
         @Option(names = "--force", description = "Discard existing runs of this suite and run them again.")
         boolean force;
 
+        @Option(names = {"-j", "--jobs"}, paramLabel = "N",
+                description = "Runs trained at the same time in this process, one thread each; every run's results are "
+                        + "those it gets alone with one thread (default: the cores, ${DEFAULT-VALUE} here; 1 = one after "
+                        + "another, each free to use every core).")
+        int jobs = flowbench.harness.protocol.RunPool.defaultJobs();
+
         @Override
         public Integer call() throws Exception {
             Suite s = SuiteRunner.load(suite);
@@ -84,7 +90,10 @@ final class SuiteCommand implements Runnable {
                     + s.name() + "' again: complete runs are skipped and the interrupted one resumes from its last checkpoint");
             List<RunRecord> records;
             try {
-                records = new SuiteRunner(registry, parent.main.context.datasetLoader()).run(s, dataDir, outDir, options);
+                if (jobs < 1) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--jobs: expected >= 1, got " + jobs);
+                }
+                records = new SuiteRunner(registry, parent.main.context.datasetLoader()).run(s, dataDir, outDir, options, jobs);
             } finally {
                 Interrupted.release(hook);
             }

@@ -1,5 +1,7 @@
 package flowbench.harness.protocol;
 
+import flowbench.harness.agent.ComputeThreads;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,15 +14,24 @@ import java.util.List;
  * @param cpuModel       "model name" of /proc/cpuinfo ("unknown" elsewhere)
  * @param memoryBytes    MemTotal of /proc/meminfo (-1 when unknown)
  * @param maxHeapBytes   the JVM's maximum heap
+ * @param threadsPerRun  threads the run's numerics could use ({@link ComputeThreads}): the cores when the run had the
+ *                       process to itself, 1 when it shared it with other runs; 0 in records made before it existed.
+ *                       Matrix products' bits depend on it.
  */
 public record MachineInfo(int cores, String cpuModel, long memoryBytes, long maxHeapBytes, String os, String osVersion,
-                          String arch, String javaVersion, String javaVendor, String javaVm) {
+                          String arch, String javaVersion, String javaVendor, String javaVm, int threadsPerRun) {
+
+    /** A record made before {@code threadsPerRun} existed. */
+    public MachineInfo(int cores, String cpuModel, long memoryBytes, long maxHeapBytes, String os, String osVersion,
+                       String arch, String javaVersion, String javaVendor, String javaVm) {
+        this(cores, cpuModel, memoryBytes, maxHeapBytes, os, osVersion, arch, javaVersion, javaVendor, javaVm, 0);
+    }
 
     public static MachineInfo current() {
         return new MachineInfo(Runtime.getRuntime().availableProcessors(), readCpuModel(), memTotal(),
                 Runtime.getRuntime().maxMemory(), System.getProperty("os.name"), System.getProperty("os.version"),
                 System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vendor"),
-                System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"), ComputeThreads.perRun());
     }
 
     private static List<String> lines(String file) {

@@ -119,24 +119,60 @@ public final class SuiteRunner {
         return specs;
     }
 
-    /** Runs (or skips, when complete) every run of the suite and writes the summary. */
+    /** Runs (or skips, when complete) every run of the suite, one at a time, and writes the summary. */
     public List<RunRecord> run(Suite suite, Path dataDir, Path outRoot, RunOptions options) throws IOException {
+        return run(suite, dataDir, outRoot, options, 1);
+    }
+
+    /**
+     * Runs (or skips, when complete) every run of the suite, {@code jobs} at a time in this process ({@link RunPool}),
+     * and writes the summary. A failed run does not stop the others; the failures are reported together afterwards.
+     */
+    public List<RunRecord> run(Suite suite, Path dataDir, Path outRoot, RunOptions options, int jobs) throws IOException {
         for (String t : suite.tasks()) registry.task(t);
         for (Suite.AlgorithmEntry a : suite.algorithms()) registry.algorithm(a.name());
         PrintStream log = options.log() != null ? options.log() : SILENT;
         prepareDatasets(suite, dataDir, options.progress(), log);
         List<RunSpec> specs = specs(suite, dataDir);
+        Map<RunSpec, Integer> index = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < specs.size(); i++) index.put(specs.get(i), i);
+        List<RunPool.Result> results;
+        try {
+            results = new RunPool(new Runner(registry, loader), jobs).runAll(specs, outRoot, options,
+                    s -> s.algorithm() + "/" + s.task() + "/seed" + s.seed(),
+                    s -> log.printf(Locale.ROOT, "[%d/%d] %s  %s  seed %d%s%n", index.get(s) + 1, specs.size(), s.task(),
+                            s.algorithm(), s.seed(), suite.roleOf(s.seed()).equals(Suite.ROLE_SELECTION) ? " (selection)" : ""));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("suite " + suite.name() + " interrupted");
+        }
         List<RunRecord> records = new ArrayList<>();
-        Runner runner = new Runner(registry, loader);
-        for (int i = 0; i < specs.size(); i++) {
-            RunSpec s = specs.get(i);
-            log.printf(Locale.ROOT, "[%d/%d] %s  %s  seed %d%s%n", i + 1, specs.size(), s.task(), s.algorithm(), s.seed(),
-                    suite.roleOf(s.seed()).equals(Suite.ROLE_SELECTION) ? " (selection)" : "");
-            RunOutcome outcome = runner.run(s, outRoot, options);
-            records.add(outcome.record());
+        List<RunPool.Result> failed = new ArrayList<>();
+        for (RunPool.Result r : results) {
+            if (r.ok()) records.add(r.outcome().record());
+            else failed.add(r);
+        }
+        if (!failed.isEmpty()) {
+            if (failed.size() == 1 && results.size() == 1) rethrow(failed.get(0).failure());
+            StringBuilder b = new StringBuilder();
+            for (RunPool.Result r : failed) {
+                b.append("\n  ").append(Runner.runDir(outRoot, r.spec())).append(": ").append(r.failure().getMessage());
+            }
+            if (jobs <= 1) rethrow(failed.get(0).failure());
+            IllegalStateException e = new IllegalStateException(failed.size() + " of " + results.size() + " runs of suite "
+                    + suite.name() + " failed (the others are complete; rerunning runs only what is not):" + b);
+            for (RunPool.Result r : failed) e.addSuppressed(r.failure());
+            throw e;
         }
         writeSummary(suite, records, outRoot);
         return records;
+    }
+
+    private static void rethrow(Throwable t) throws IOException {
+        if (t instanceof IOException io) throw io;
+        if (t instanceof RuntimeException re) throw re;
+        if (t instanceof Error err) throw err;
+        throw new IllegalStateException(t);
     }
 
     /**
