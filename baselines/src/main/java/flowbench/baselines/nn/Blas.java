@@ -70,10 +70,21 @@ final class Blas {
                      int ldb, float beta, FloatPointer c, int ldc) {
         long mnk = (long) m * n * k;
         boolean parallel = mnk >= PARALLEL_MIN_MNK && Math.min(m, Math.min(n, k)) >= THIN;
-        threads(parallel ? ComputeThreads.perRun() : 1);
+        int threads = parallel ? ComputeThreads.perRun() : 1;
+        threads(threads);
+        GemmRecorder rec = recorder;
+        long t0 = rec != null ? System.nanoTime() : 0;
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
                 transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 m, n, k, 1f, a, lda, b, ldb, beta, c, ldc);
+        if (rec != null) rec.add(transA, transB, m, n, k, beta, threads, System.nanoTime() - t0);
+    }
+
+    /** Receives every product's shape and time while set ({@link GemmProfileBench}); null otherwise (one volatile read per call). */
+    static volatile GemmRecorder recorder;
+
+    interface GemmRecorder {
+        void add(boolean transA, boolean transB, int m, int n, int k, float beta, int threads, long nanos);
     }
 }
