@@ -233,7 +233,9 @@ class Bridge:
         self.single_task = 'singletask' in env_name.split('-')
         t0 = time.time()
         self.slots = []
-        self._grow(max(1, batch))
+        # one instance answers the handshake; the others are built when a RESET first needs them (the client allows
+        # for that in the RESET's deadline), so a handshake that fails does so before 50 MuJoCo envs are built
+        self._grow(1)
         first = self.slots[0]
         u = first.unwrapped
         obs_shape = first.env.observation_space.shape
@@ -254,9 +256,9 @@ class Bridge:
             raise BridgeError(f'{env_name}: single-task env reports no reward task id')
         self.gym_id = first.env.spec.id
         self.n = 0
-        log(f'serving {env_name} ({self.gym_id}) x {len(self.slots)}: obs {self.obs_dim}, action {self.action_dim}, '
-            f'goal {self.goal_dim}, max steps {self.max_steps}, success timing {self.success_timing}, '
-            f'built in {time.time() - t0:.2f} s')
+        log(f'serving {env_name} ({self.gym_id}) for batches of {batch}: obs {self.obs_dim}, action {self.action_dim}, '
+            f'goal {self.goal_dim}, max steps {self.max_steps}, success timing {self.success_timing}; first env '
+            f'built in {time.time() - t0:.2f} s, the others at the first RESET that needs them')
 
     @staticmethod
     def _attr(u, name):
@@ -313,8 +315,10 @@ class Bridge:
             raise BridgeError(f'RESET: task id {task_id} requested, but {self.env_name} is single-task with task '
                               f'{self.reward_task_id}; its reward would be that of task {self.reward_task_id}')
         if n > len(self.slots):
-            log(f'growing the batch from {len(self.slots)} to {n} envs')
+            t0 = time.time()
+            built = len(self.slots)
             self._grow(n)
+            log(f'built envs {built + 1}..{n} in {time.time() - t0:.2f} s')
         self.n = n
         obs = np.empty((n, self.obs_dim), np.float32)
         goals = np.empty((n, self.goal_dim), np.float32)

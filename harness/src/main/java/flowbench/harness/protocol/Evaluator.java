@@ -30,12 +30,23 @@ import java.util.Map;
  *
  * <p>Outcome of an episode: success of its final step (OGBench), return (sum of rewards), length, terminated/truncated.
  * Per task success = mean over episodes; overall = mean over tasks.
+ *
+ * <p>Environment lifetime: an evaluator creates its environment ({@link Task#newEnvironment()}) at its first
+ * {@link #evaluate} and keeps it for every later one (every policy, evaluation task and step), until {@link #close()};
+ * one evaluator per run, closed when the run ends (try-with-resources), so an OGBench task starts its bridge process
+ * and builds its MuJoCo environments once per run instead of once per evaluation. Reuse does not change results: every
+ * reset seeds each episode from its own seed alone (for OGBench every random source, ogbench-bridge/PROTOCOL.md), so
+ * an episode replays exactly on a fresh or a used environment. An evaluation that throws closes and drops the
+ * environment, so a later evaluation (if the caller goes on) starts a fresh one instead of reusing a failed one.
  */
-public final class Evaluator {
+public final class Evaluator implements AutoCloseable {
     private final Task task;
     private final long runSeed;
     private final long evalSeed;
     private final int episodesPerTask;
+    /** Created by the first evaluation, reused by the later ones, closed by {@link #close()}. */
+    private Environment env;
+    private boolean closed;
 
     public Evaluator(Task task, long runSeed, long evalSeed, int episodesPerTask) {
         if (episodesPerTask < 1) throw new IllegalArgumentException("episodesPerTask must be >= 1, got " + episodesPerTask);
@@ -50,8 +61,12 @@ public final class Evaluator {
         return Seeds.derive(evalSeed, "episode", taskId, i);
     }
 
-    /** Evaluates every policy (in map order) on every evaluation task of the task. */
+    /**
+     * Evaluates every policy (in map order) on every evaluation task of the task, on the evaluator's environment
+     * (created by the first call, reused by later ones).
+     */
     public Evaluation evaluate(long step, Map<String, Policy> policies, ProgressListener progress) {
+        if (closed) throw new IllegalStateException(task.name() + ": evaluator is closed");
         List<Integer> taskIds = task.evaluationTaskIds();
         if (policies.isEmpty()) throw new IllegalStateException("the learner exposes no policy to evaluate");
         long total = (long) policies.size() * taskIds.size() * episodesPerTask;
@@ -59,7 +74,8 @@ public final class Evaluator {
         String label = "eval@" + step;
         progress.progress(0, total, label);
         List<PolicyEvaluation> out = new ArrayList<>();
-        try (Environment env = task.newEnvironment()) {
+        if (env == null) env = task.newEnvironment();
+        try {
             for (Map.Entry<String, Policy> e : policies.entrySet()) {
                 List<TaskEvaluation> tasks = new ArrayList<>();
                 for (int taskId : taskIds) {
@@ -71,8 +87,31 @@ public final class Evaluator {
                 double ret = tasks.stream().mapToDouble(TaskEvaluation::meanReturn).average().orElse(Double.NaN);
                 out.add(new PolicyEvaluation(e.getKey(), e.getValue().chunkLength(), success, ret, tasks));
             }
+        } catch (RuntimeException | Error failure) {
+            try {
+                closeEnvironment();
+            } catch (RuntimeException c) {
+                failure.addSuppressed(c);
+            }
+            throw failure;
         }
         return new Evaluation(step, out);
+    }
+
+    /**
+     * Closes the environment (for an OGBench task: stops its bridge process and with it the MuJoCo environments);
+     * later evaluations are refused. Idempotent.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        closeEnvironment();
+    }
+
+    private void closeEnvironment() {
+        Environment e = env;
+        env = null;
+        if (e != null) e.close();
     }
 
     /** One task's batch of episodes for one policy. */

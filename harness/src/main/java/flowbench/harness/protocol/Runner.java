@@ -170,6 +170,8 @@ public final class Runner {
         private double checkpointSeconds;
         private int resumes;
         private String startedAt;
+        /** The run's evaluator: its environment (an OGBench bridge) lives from the first evaluation to the run's end. */
+        private Evaluator evaluator;
 
         Session(Algorithm<C> algorithm, Task task, RunSpec spec, Path outRoot, RunOptions opt) {
             this.algorithm = algorithm;
@@ -315,7 +317,10 @@ public final class Runner {
             }
             Json.writeAtomically(dir.resolve(CONFIG_JSON), Configs.toJson(config));
             writeRecord(RunRecord.RUNNING, null);
-            train(step);
+            try (Evaluator ev = new Evaluator(task, spec.seed(), protocol.evalSeed(), protocol.episodesPerTask())) {
+                evaluator = ev;
+                train(step);
+            }
             return new RunOutcome(dir, writeFinal(), false, resumedFrom);
         }
 
@@ -356,7 +361,6 @@ public final class Runner {
         private void evaluate(long step) {
             opt.hooks().beforeEvaluation(step);
             long t0 = System.nanoTime();
-            Evaluator evaluator = new Evaluator(task, spec.seed(), protocol.evalSeed(), protocol.episodesPerTask());
             Evaluation ev = evaluator.evaluate(step, learner.policies(), opt.progress());
             evaluations.add(ev);
             evalSeconds += (System.nanoTime() - t0) / 1e9;

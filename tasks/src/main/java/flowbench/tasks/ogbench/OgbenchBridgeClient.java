@@ -37,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  * call with Python's message. After any failure the client kills the process and refuses further use. Live processes
  * are also killed by a JVM shutdown hook, and the bridge itself exits when its stdin closes, so no Python process
  * outlives the JVM.
+ *
+ * <p>The bridge builds one env instance at the handshake (for the handshake's fields) and the others when a reset
+ * first needs them; such a reset's deadline includes the per-env start-up allowance for the instances it builds.
  */
 public final class OgbenchBridgeClient implements AutoCloseable {
     public static final int PROTOCOL_VERSION = 1;
@@ -127,6 +130,8 @@ public final class OgbenchBridgeClient implements AutoCloseable {
     private final Timeouts timeouts;
     private final Expected expected;
     private Handshake handshake;
+    /** Env instances the bridge has built: one at the handshake, then the largest reset so far. */
+    private int built;
     private volatile boolean timedOut;
     private String broken;
     private boolean closed;
@@ -235,6 +240,7 @@ public final class OgbenchBridgeClient implements AutoCloseable {
             if (r.hasRemaining()) throw fail("handshake reply has " + r.remaining() + " unexpected trailing bytes", null);
             handshake = new Handshake(version, bridgeVersion, ogbenchVersion, mujocoVersion, envName, gymId, mode, obsDim,
                     actionDim, goalDim, maxSteps, numTasks, timing, taskId, replyBatch);
+            built = 1;
         } catch (java.nio.BufferUnderflowException e) {
             throw fail("handshake reply is truncated (" + r.capacity() + " bytes)", e);
         }
@@ -272,7 +278,10 @@ public final class OgbenchBridgeClient implements AutoCloseable {
         p.putInt(taskId).putInt(n);
         for (long s : seeds) p.putLong(s);
         int od = handshake.obsDim(), gd = handshake.goalDim();
-        ByteBuffer r = call(OP_RESET, p, Timeouts.plus(timeouts.resetBase(), timeouts.resetPerEnv(), n), "RESET of task " + taskId);
+        // a reset beyond the instances built so far builds the rest first (lazily, see PROTOCOL.md)
+        Duration deadline = Timeouts.plus(timeouts.resetBase(), timeouts.resetPerEnv(), n)
+                .plus(timeouts.startPerEnv().multipliedBy(Math.max(0, n - built)));
+        ByteBuffer r = call(OP_RESET, p, deadline, "RESET of task " + taskId);
         expectLength(r, 4 + 4L * n * (od + gd), "RESET");
         int echoed = r.getInt();
         if (echoed != n) throw fail("RESET reply is for " + echoed + " slots; " + n + " were requested", null);
@@ -281,6 +290,7 @@ public final class OgbenchBridgeClient implements AutoCloseable {
         r.asFloatBuffer().get(obs);
         r.position(r.position() + 4 * obs.length);
         r.asFloatBuffer().get(goals);
+        built = Math.max(built, n);
         return new ResetReply(obs, goals);
     }
 
@@ -344,6 +354,22 @@ public final class OgbenchBridgeClient implements AutoCloseable {
                 success[from + i] = v == 1;
             }
         }
+    }
+
+    /**
+     * Whether the process has exited although no request was pending and no failure was reported (killed from
+     * outside, e.g. by the OOM killer, while the client was idle). Such a client is not broken yet: no call was lost.
+     */
+    boolean exitedWhileIdle() {
+        return !closed && broken == null && !process.isAlive();
+    }
+
+    /**
+     * Marks a client whose process {@linkplain #exitedWhileIdle() exited while idle} as failed and returns the error
+     * describing it (exit code or signal, the tail of its stderr), without throwing it.
+     */
+    OgbenchBridgeException idleExit() {
+        return fail(exitDescription() + " while idle (after answering its last request)", null);
     }
 
     /** Asks the bridge to exit, waits briefly, then kills it if it has not. Idempotent. */

@@ -208,7 +208,10 @@ class OgbenchBridgeTest {
             assertEquals(te.episodes(), again.episodes(), "the same seeds replay the same episodes");
         }
         // a full evaluation (all 5 tasks, a fresh bridge) through the public entry point
-        Evaluation all = new Evaluator(t, 1, 2, 2).evaluate(0, Map.of("straight", straight), ProgressListener.NONE);
+        Evaluation all;
+        try (Evaluator full = new Evaluator(t, 1, 2, 2)) {
+            all = full.evaluate(0, Map.of("straight", straight), ProgressListener.NONE);
+        }
         var tasks = all.policies().get(0).tasks();
         assertEquals(5, tasks.size());
         assertEquals(1.0, tasks.get(0).success());

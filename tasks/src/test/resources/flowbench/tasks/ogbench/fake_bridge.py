@@ -2,8 +2,11 @@
 
     python fake_bridge.py MODE OBS ACT GOAL MAX TIMING TASK_ID
 
-MODE: hang-hello | crash-hello | bad-version | bad-magic | old-ogbench | hang-step | crash-step
+MODE: hang-hello | crash-hello | bad-version | bad-magic | old-ogbench | hang-step | crash-step | ok
+hang-step and crash-step misbehave at the first STEP after the first RESET, or after the K-th with a suffix @K
+(hang-step@3: the third RESET's first STEP hangs). Any other mode behaves.
 The handshake it sends (where it sends one) echoes the requested env name and batch and reports the given dims.
+Observations are zeros, rewards 0; an episode is truncated (flag 4) after MAX steps since the RESET.
 """
 
 import struct
@@ -37,7 +40,9 @@ def reply(out, payload, status=0):
 
 
 def main():
-    mode = sys.argv[1]
+    mode, _, at = sys.argv[1].partition('@')
+    misbehave_at_reset = int(at) if at else 1
+    resets = 0
     od, ad, gd, max_steps = (int(x) for x in sys.argv[2:6])
     timing, task_id = sys.argv[6], int(sys.argv[7])
     fin, out = sys.stdin.buffer, sys.stdout.buffer
@@ -61,16 +66,20 @@ def main():
         op, payload = read_request(fin)
         if op == 2:  # RESET
             n = struct.unpack('<I', payload[4:8])[0]
+            resets += 1
+            steps = 0
             reply(out, struct.pack('<I', n) + b'\0' * (4 * n * (od + gd)))
         elif op == 3:  # STEP
-            if mode == 'hang-step':
+            if mode == 'hang-step' and resets == misbehave_at_reset:
                 time.sleep(3600)
-            if mode == 'crash-step':
+            if mode == 'crash-step' and resets == misbehave_at_reset:
                 sys.stderr.write('fake bridge: segfault in MuJoCo (pretend)\n')
                 sys.stderr.flush()
                 sys.exit(7)
             n = struct.unpack('<I', payload[:4])[0]
-            reply(out, b'\0' * (4 * n * od + 4 * n + n))
+            steps += 1
+            flags = bytes([4 if steps >= max_steps else 0]) * n
+            reply(out, b'\0' * (4 * n * od + 4 * n) + flags)
         elif op == 5:
             reply(out, b'')
             return
