@@ -39,6 +39,8 @@ public final class GemmProfileBench implements BenchProvider {
                 + "--warmup-seconds 3 --seed 0 --shapes (also list each shape)";
     }
 
+    private record ShapeKey(boolean ta, boolean tb, int m, int n, int k, boolean accumulate, int threads) {}
+
     /** Calls and total time of one product shape. */
     private static final class Shape {
         final boolean ta, tb;
@@ -116,10 +118,11 @@ public final class GemmProfileBench implements BenchProvider {
         long step = 0;
         long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         for (int w = 0; w < 3 || System.nanoTime() < warmEnd; w++, step++) learner.update(step, Seeds.rng(ctx.seed(), "train", step));
-        Map<String, Shape> shapes = new LinkedHashMap<>();
+        // keyed by a record, not by the formatted name: formatting on every call would cost more than a small product
+        Map<ShapeKey, Shape> shapes = new LinkedHashMap<>();
         Blas.recorder = (ta, tb, m, nn, k, beta, threads, nanos) -> {
-            Shape s = new Shape(ta, tb, m, nn, k, beta, threads);
-            Shape e = shapes.computeIfAbsent(s.key(), x -> s);
+            Shape e = shapes.computeIfAbsent(new ShapeKey(ta, tb, m, nn, k, beta != 0, threads),
+                    x -> new Shape(ta, tb, m, nn, k, beta, threads));
             e.calls++;
             e.nanos += nanos;
         };
