@@ -56,7 +56,9 @@ public final class LeaderboardServer implements AutoCloseable {
     /** Registers the shipped suites (quickstart, ...) so their pinned hashes are known before any import. */
     public static List<String> registerShippedSuites(Store store) throws IOException, SQLException {
         List<String> warnings = new ArrayList<>();
-        for (String name : SuiteRunner.SHIPPED) {
+        List<String> names = new ArrayList<>(SuiteRunner.SHIPPED_HISTORY);
+        names.addAll(SuiteRunner.SHIPPED);
+        for (String name : names) {
             String w = store.putSuite(SuiteRunner.load(name), "shipped");
             if (w != null) warnings.add(w);
         }

@@ -259,7 +259,9 @@ class BundleValidatorTest {
     /** The shipped suites as the validator lists them: "name/version", sorted. */
     private static String shippedSuites() throws Exception {
         java.util.List<String> names = new java.util.ArrayList<>();
-        for (String n : flowbench.harness.protocol.SuiteRunner.SHIPPED) {
+        java.util.List<String> shipped = new java.util.ArrayList<>(flowbench.harness.protocol.SuiteRunner.SHIPPED);
+        shipped.addAll(flowbench.harness.protocol.SuiteRunner.SHIPPED_HISTORY);
+        for (String n : shipped) {
             flowbench.harness.protocol.Suite s = flowbench.harness.protocol.SuiteRunner.load(n);
             names.add(s.name() + "/" + s.version());
         }

@@ -44,7 +44,7 @@ class CliTest {
         Run r = run("--results", results.toString(), "--db", db.toString(), "--import-only");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("12 run records (12 new"), r.out());
-        assertTrue(r.out().contains(flowbench.harness.protocol.SuiteRunner.SHIPPED.size() + " suites, 2 methods, 12 runs"), r.out());
+        assertTrue(r.out().contains((flowbench.harness.protocol.SuiteRunner.SHIPPED.size() + flowbench.harness.protocol.SuiteRunner.SHIPPED_HISTORY.size()) + " suites, 2 methods, 12 runs"), r.out());
         assertTrue(Files.isRegularFile(db));
         Run again = run("--results", results.toString(), "--db", db.toString(), "--import-only");
         assertTrue(again.out().contains("(0 new, 0 reproduced submissions, 0 updated, 12 unchanged"), again.out());

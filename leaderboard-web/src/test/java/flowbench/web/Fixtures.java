@@ -29,7 +29,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Synthetic but internally consistent run records for the shipped "quickstart" suite: the protocol, task-level
+ * Synthetic but internally consistent run records for the shipped "quickstart" suite's version 1 (flow BC on a
+ * single-task and a goal-conditioned task; kept as history/quickstart-v1): the protocol, task-level
  * fields and pinned dataset hashes are those of real quickstart runs, episodes are drawn from a seeded generator with
  * a per-policy success probability, and every aggregate, the config hash and the run id are computed the way the
  * harness computes them. The results folder of a real run is not in the repository, so tests build their own.
@@ -48,7 +49,7 @@ final class Fixtures {
 
     static Suite quickstart() {
         try {
-            return SuiteRunner.load("quickstart");
+            return SuiteRunner.load("history/quickstart-v1");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

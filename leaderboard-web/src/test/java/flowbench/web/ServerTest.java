@@ -97,7 +97,9 @@ class ServerTest {
         assertTrue(bad.body().contains("score kind &#39;best&#39; is unknown"), bad.body());
         HttpResponse<String> latest = http.get("/suites/quickstart");
         assertEquals(302, latest.statusCode());
-        assertEquals("/suites/quickstart/1", latest.headers().firstValue("Location").orElse(""));
+        // the latest registered version: the shipped quickstart, not the fixtures' history/quickstart-v1
+        assertEquals("/suites/quickstart/" + flowbench.harness.protocol.SuiteRunner.load("quickstart").version(),
+                latest.headers().firstValue("Location").orElse(""));
     }
 
     @Test
@@ -125,7 +127,7 @@ class ServerTest {
         List<CSVRecord> runs = csv(http.get("/suites/quickstart/1/download/runs/csv").body());
         assertEquals(12, runs.size());
         assertEquals(12, Json.mapper().readTree(http.get("/suites/quickstart/1/download/runs/json").body()).get("rows").size());
-        assertEquals(flowbench.harness.protocol.SuiteRunner.SHIPPED.size(), csv(http.get("/download/suites/csv").body()).size());
+        assertEquals((flowbench.harness.protocol.SuiteRunner.SHIPPED.size() + flowbench.harness.protocol.SuiteRunner.SHIPPED_HISTORY.size()), csv(http.get("/download/suites/csv").body()).size());
         assertEquals(2, csv(http.get("/methods/download/methods/csv").body()).size());
         assertEquals(6, csv(http.get("/methods/qgf/download/scores/csv").body()).size(), "3 policies x 2 tasks");
         assertEquals(1, csv(http.get("/methods/qgf/download/compute/csv").body()).size());
@@ -161,7 +163,7 @@ class ServerTest {
     @Test
     void jsonApi() throws Exception {
         JsonNode suites = Json.mapper().readTree(http.get("/api/suites").body());
-        assertEquals(flowbench.harness.protocol.SuiteRunner.SHIPPED.size(), suites.size());
+        assertEquals((flowbench.harness.protocol.SuiteRunner.SHIPPED.size() + flowbench.harness.protocol.SuiteRunner.SHIPPED_HISTORY.size()), suites.size());
         JsonNode lb = Json.mapper().readTree(http.get("/api/suites/quickstart/1/leaderboard").body());
         assertEquals(50_000, lb.get("statistics").get("headlineReps").intValue());
         assertEquals(0, lb.get("statistics").get("seed").intValue());

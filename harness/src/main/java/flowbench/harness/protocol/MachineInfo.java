@@ -1,5 +1,6 @@
 package flowbench.harness.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import flowbench.harness.agent.ComputeThreads;
 
 import java.io.IOException;
@@ -15,16 +16,17 @@ import java.util.List;
  * @param memoryBytes    MemTotal of /proc/meminfo (-1 when unknown)
  * @param maxHeapBytes   the JVM's maximum heap
  * @param threadsPerRun  threads the run's numerics could use ({@link ComputeThreads}): the cores when the run had the
- *                       process to itself, 1 when it shared it with other runs; 0 in records made before it existed.
- *                       Matrix products' bits depend on it.
+ *                       process to itself, 1 when it shared it with other runs; absent (null) in records made before
+ *                       it existed. Matrix products' bits depend on it.
  */
 public record MachineInfo(int cores, String cpuModel, long memoryBytes, long maxHeapBytes, String os, String osVersion,
-                          String arch, String javaVersion, String javaVendor, String javaVm, int threadsPerRun) {
+                          String arch, String javaVersion, String javaVendor, String javaVm,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Integer threadsPerRun) {
 
     /** A record made before {@code threadsPerRun} existed. */
     public MachineInfo(int cores, String cpuModel, long memoryBytes, long maxHeapBytes, String os, String osVersion,
                        String arch, String javaVersion, String javaVendor, String javaVm) {
-        this(cores, cpuModel, memoryBytes, maxHeapBytes, os, osVersion, arch, javaVersion, javaVendor, javaVm, 0);
+        this(cores, cpuModel, memoryBytes, maxHeapBytes, os, osVersion, arch, javaVersion, javaVendor, javaVm, null);
     }
 
     public static MachineInfo current() {

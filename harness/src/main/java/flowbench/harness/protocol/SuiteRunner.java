@@ -29,6 +29,12 @@ public final class SuiteRunner {
     public static final List<String> SHIPPED = List.of("quickstart", "pointmaze-medium-flowbc", "families-flowbc",
             "pointmaze-navigate-comparison");
 
+    /**
+     * Earlier versions of shipped suites, kept so that results published under them (reports/quickstart/1) stay
+     * registered and comparable: loadable as {@code history/<name>-v<version>}, never run by default.
+     */
+    public static final List<String> SHIPPED_HISTORY = List.of("history/quickstart-v1");
+
     private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
 
     private final Registry registry;
