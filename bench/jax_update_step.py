@@ -54,11 +54,11 @@ def parse_args(argv):
     p.add_argument("--algorithms", default="fql,rebrac,qam", help="comma list of fql, rebrac, qam")
     p.add_argument("--profiles", default=None, help="comma list of cpu, paper (default cpu,paper; cpu with --check)")
     p.add_argument("--steps", "--train-steps", dest="steps", type=int, default=None,
-                   help="update steps per timed rep (default 200 cpu / 20 paper, as `flowbench bench train`; "
+                   help="update steps per timed rep (default 200 cpu / 20 paper; `flowbench bench train` now defaults to 500 cpu; "
                         "that command calls this --train-steps, its --steps is the dataset size)")
     p.add_argument("--reps", type=int, default=3, help="timed repetitions (default 3)")
     p.add_argument("--warmup", type=int, default=None,
-                   help="untimed steps after compilation (default max(3, steps/5), as `flowbench bench train`)")
+                   help="untimed steps after compilation (default max(3, steps/5))")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--obs-dim", type=int, default=2, help="conditioning width (jpointmaze-medium single-task: 2)")
     p.add_argument("--action-dim", type=int, default=2, help="action width A; the chunk is D = horizon * A")
