@@ -142,6 +142,33 @@ class MethodConfigTest {
     }
 
     @Test
+    void twoChoicesInOneHarnessResultsFolderImportAsTwoEntries() throws Exception {
+        // the harness now lays a non-default choice out as <task>/<algorithm>@<label>/seed<k>, beside the default's
+        // <task>/<algorithm>/seed<k>, so both come from one results folder
+        Store store = Fixtures.store(tmp);
+        List<RunRecord> records = new ArrayList<>(flowBc(Map.of(), 256));
+        records.addAll(flowBc(Map.of("hidden", "[512,512]"), 512));
+        Path root = tmp.resolve("results");
+        for (RunRecord r : records) {
+            Path dir = flowbench.harness.protocol.Runner.runDir(root, r.spec());
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.writeString(dir.resolve("run.json"), Json.pretty(r));
+        }
+        assertTrue(java.nio.file.Files.isDirectory(root.resolve(Fixtures.SINGLE).resolve("flow-bc@hidden=(512,512)").resolve("seed0")));
+        assertTrue(java.nio.file.Files.isDirectory(root.resolve(Fixtures.SINGLE).resolve("flow-bc").resolve("seed0")));
+        Importer.Report rep = Importer.importFolder(root, store);
+        assertEquals(12, rep.files());
+        assertEquals(12, rep.written().inserted(), rep.describe(root));
+
+        String a = Store.methodConfig(records.get(0));
+        String w = Store.methodConfig(records.get(6));
+        Boards.Board b = board(store, Fixtures.SUITE);
+        assertEquals(List.of("flow-bc [config " + a.substring(0, 8) + "]", "flow-bc [config " + w.substring(0, 8) + "]")
+                .stream().sorted().toList(), b.ranked().stream().map(Boards.Entry::label).sorted().toList());
+        for (Boards.Entry e : b.ranked()) assertEquals(6, e.runs(), e.label());
+    }
+
+    @Test
     void aSweptFamilyWithPerDomainConfigsIsOneEntryChosenOverEveryTask() throws Exception {
         Store store = Fixtures.store(tmp);
         Suite suite = Fixtures.selectionSuite();

@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Benchmark harness for offline RL with flow policies (OGBench conventions).", ""},
         subcommands = {DatasetsCommand.class, RunCommand.class, BenchCommand.class, TasksCommand.class,
-                AlgorithmsCommand.class, SuiteCommand.class, ReportCommand.class, CheckConfigsCommand.class, MigrateNamesCommand.class,
+                AlgorithmsCommand.class, SuiteCommand.class, SweepCommand.class, ReportCommand.class, CheckConfigsCommand.class, MigrateNamesCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Typical use:",
                 "  flowbench suite run quickstart      (a small benchmark end to end)",

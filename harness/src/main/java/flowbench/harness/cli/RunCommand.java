@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
 
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Trains one algorithm on one task with one seed, evaluating on schedule.",
-                "Results go to <out>/<task>/<algorithm>/seed<seed>/: run.json (full record), config.json, train.csv, "
+                "Results go to <out>/<task>/<algorithm>/seed<seed>/ (<algorithm>@<label>/ for another profile than cpu or "
+                        + "--set overrides, e.g. fql@alpha=3): run.json (full record), config.json, train.csv, "
                         + "eval.csv and the latest checkpoint. An interrupted run continues from its last checkpoint; "
                         + "a complete run with the same spec is not run again.", ""},
         footer = {"", "Example:",
@@ -101,11 +102,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--eval-seed", paramLabel = "N", description = "Suite seed: episode i of task k always gets the same environment seed (default: ${DEFAULT-VALUE}).")
     long evalSeed = Protocol.defaults().evalSeed();
 
-    @Option(names = "--suite", paramLabel = "NAME", description = "Suite name recorded with the results (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", paramLabel = "NAME|FILE",
+            description = "Run under a suite (a shipped suite name or a suite JSON file): the protocol (steps, evaluation schedule, episodes, seeds of evaluation) is the suite's, the task and algorithm must be among its own, and a protocol flag that disagrees with it is refused; --data defaults to data/<suite>. Without it the run is recorded as suite '${DEFAULT-VALUE}'.")
     String suite = Protocol.defaults().suiteName();
 
-    @Option(names = "--suite-version", paramLabel = "N", description = "Suite version recorded with the results (default: ${DEFAULT-VALUE}).")
-    int suiteVersion = Protocol.defaults().suiteVersion();
+    @Option(names = "--suite-version", paramLabel = "N", description = "With --suite: the version expected (refused when the suite has another).")
+    Integer suiteVersion;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Results root folder (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("runs");
@@ -125,8 +127,68 @@ final class RunCommand implements Callable<Integer> {
     }
 
     RunSpec toSpec(long runSeed) {
-        Protocol p = new Protocol(trainSteps, evalEvery, evalAtStart, episodes, checkpointEvery, logEvery, evalSeed, suite, suiteVersion);
-        return new RunSpec(algorithm, task, data.toAbsolutePath().normalize().toString(), runSeed, profile, overrides, p);
+        Protocol p = protocol();
+        Path dataDir = data;
+        if (!suite.equals(Protocol.ADHOC_SUITE) && !spec.commandLine().getParseResult().hasMatchedOption("--data")) {
+            dataDir = Path.of("data", p.suiteName());
+        }
+        return new RunSpec(algorithm, task, dataDir.toAbsolutePath().normalize().toString(), runSeed, profile, overrides, p);
+    }
+
+    /**
+     * The protocol given by the flags, or with --suite the suite's own; a flag the user gave that disagrees with the
+     * suite is refused, so that no run is labelled with a suite whose protocol it did not follow.
+     */
+    Protocol protocol() {
+        Protocol flags = new Protocol(trainSteps, evalEvery, evalAtStart, episodes, checkpointEvery, logEvery, evalSeed,
+                Protocol.ADHOC_SUITE, Protocol.defaults().suiteVersion());
+        if (suite.equals(Protocol.ADHOC_SUITE)) {
+            if (suiteVersion != null) throw usage("--suite-version is only meaningful with --suite");
+            return flags;
+        }
+        flowbench.harness.protocol.Suite s;
+        try {
+            s = flowbench.harness.protocol.SuiteRunner.load(suite);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw usage("--suite " + suite + ": " + e.getMessage() + " (--suite takes a shipped suite or a suite file, whose "
+                    + "protocol the run then follows)");
+        }
+        Protocol p = s.runProtocol();
+        if (suiteVersion != null && suiteVersion != s.version()) {
+            throw usage("--suite-version " + suiteVersion + ": suite " + s.name() + " is version " + s.version());
+        }
+        if (!s.tasks().contains(task)) {
+            throw usage("--task " + task + " is not a task of suite " + s.name() + " v" + s.version() + " (its tasks: "
+                    + String.join(", ", s.tasks()) + ")");
+        }
+        if (s.algorithms().stream().noneMatch(a -> a.name().equals(algorithm))) {
+            throw usage("--algorithm " + algorithm + " is not an algorithm of suite " + s.name() + " v" + s.version()
+                    + " (its algorithms: " + String.join(", ", s.algorithms().stream().map(a -> a.name()).distinct().toList()) + ")");
+        }
+        var pr = spec.commandLine().getParseResult();
+        List<String> disagree = new java.util.ArrayList<>();
+        check(pr, disagree, "--train-steps", trainSteps, p.trainSteps());
+        check(pr, disagree, "--eval-every", evalEvery, p.evalEvery());
+        check(pr, disagree, "--eval-at-start", evalAtStart, p.evalAtStart());
+        check(pr, disagree, "--episodes", episodes, p.episodesPerTask());
+        check(pr, disagree, "--checkpoint-every", checkpointEvery, p.checkpointEvery());
+        check(pr, disagree, "--log-every", logEvery, p.logEvery());
+        check(pr, disagree, "--eval-seed", evalSeed, p.evalSeed());
+        if (!disagree.isEmpty()) {
+            throw usage("suite " + s.name() + " v" + s.version() + " fixes the protocol, and " + String.join("; ", disagree)
+                    + "; drop the flag(s) to run under the suite, or drop --suite for an ad-hoc run");
+        }
+        return p;
+    }
+
+    private static void check(CommandLine.ParseResult pr, List<String> out, String flag, Object given, Object suiteValue) {
+        if (pr.hasMatchedOption(flag) && !given.equals(suiteValue)) {
+            out.add(flag + " " + given + " differs from the suite's " + suiteValue);
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     /** The seeds to run: --seeds, else --seed. */
@@ -182,7 +244,23 @@ final class RunCommand implements Callable<Integer> {
         // log lines go to stderr; an in-place progress line is ended first so the two do not overwrite each other
         PrintStream log = WriterOutputStream.printStream(spec.commandLine().getErr(),
                 () -> { if (progress instanceof ProgressBar bar) bar.finishLine(); });
-        RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log);
+        // SIGTERM (a scheduler's preemption or time limit) or Ctrl-C: the run checkpoints at its current step first
+        flowbench.harness.protocol.RunStop stop = new flowbench.harness.protocol.RunStop();
+        Thread stopHook = stop.onShutdown(STOP_GRACE_SECONDS);
+        RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log)
+                .withStop(stop);
+        try {
+            return runAll(o, runSpec, runSeeds, options, progress, registry);
+        } finally {
+            flowbench.harness.protocol.RunStop.release(stopHook);
+        }
+    }
+
+    /** Seconds a run gets, after SIGTERM or Ctrl-C, to write its checkpoint before the JVM exits. */
+    static final double STOP_GRACE_SECONDS = 60;
+
+    private int runAll(PrintWriter o, RunSpec runSpec, List<Long> runSeeds, RunOptions options, ProgressListener progress,
+                       Registry registry) throws Exception {
         if (runSeeds.size() > 1) return runSeeds(o, runSeeds, options, progress);
         // Ctrl-C (SIGINT/SIGTERM) mid-run: say where the run lives and that the same command resumes it
         Thread hook = Interrupted.hook("the run in " + Runner.runDir(out, runSpec),

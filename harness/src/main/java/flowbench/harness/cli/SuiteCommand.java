@@ -84,7 +84,10 @@ final class SuiteCommand implements Runnable {
                     s.name(), s.version(), s.runCount(), s.tasks().size(), s.algorithms().size(), s.seeds().size(),
                     s.selection() == null ? "" : ", plus selection seeds " + s.selection().seedText() + " of the rule's algorithms",
                     outDir);
-            RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log);
+            flowbench.harness.protocol.RunStop stop = new flowbench.harness.protocol.RunStop();
+            RunOptions options = RunOptions.defaults().withResume(resume).withForce(force).withProgress(progress).withLog(log)
+                    .withStop(stop);
+            Thread stopHook = stop.onShutdown(RunCommand.STOP_GRACE_SECONDS);
             long t0 = System.nanoTime();
             Thread hook = Interrupted.hook("suite " + s.name() + " (results in " + outDir + ")", "run 'flowbench suite run "
                     + s.name() + "' again: complete runs are skipped and the interrupted one resumes from its last checkpoint");
@@ -96,6 +99,7 @@ final class SuiteCommand implements Runnable {
                 records = new SuiteRunner(registry, parent.main.context.datasetLoader()).run(s, dataDir, outDir, options, jobs);
             } finally {
                 Interrupted.release(hook);
+                flowbench.harness.protocol.RunStop.release(stopHook);
             }
             if (progress instanceof ProgressBar bar) bar.finishLine();
             PrintWriter o = spec.commandLine().getOut();

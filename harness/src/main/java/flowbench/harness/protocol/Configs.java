@@ -226,6 +226,46 @@ public final class Configs {
         return Json.canonicalHash(choice).substring(0, METHOD_CONFIG_DIGITS);
     }
 
+    /** Longest readable {@link #methodLabel}; a longer one becomes {@code cfg-<hash>}. */
+    public static final int METHOD_LABEL_MAX = 64;
+    /** Hex digits of the {@link #methodConfig} id in a {@code cfg-} label. */
+    public static final int METHOD_LABEL_HASH_DIGITS = 10;
+    /** The profile whose method choice, without overrides, has the empty label. */
+    public static final String DEFAULT_PROFILE = "cpu";
+
+    /**
+     * A short, folder-safe name of a method choice (what {@link #methodConfig} hashes): {@code ""} for the default
+     * (profile {@value #DEFAULT_PROFILE}, no overrides); else the profile when it is not {@value #DEFAULT_PROFILE},
+     * then {@code key=value} per override sorted by key, joined with ','. Brackets become parentheses and spaces are
+     * dropped ({@code hidden=[256, 256]} reads {@code hidden=(256,256)}). Where that is not a readable, unambiguous
+     * name (a character outside {@code [A-Za-z0-9._=,()+-]}, a profile or key holding '=' or ',', a value holding '='
+     * or a parenthesis, or more than {@value #METHOD_LABEL_MAX} characters) the label is {@code cfg-} and the first
+     * {@value #METHOD_LABEL_HASH_DIGITS} hex digits of {@link #methodConfig}, unique per method choice.
+     */
+    public static String methodLabel(String profile, Map<String, String> overrides) {
+        Map<String, String> o = new TreeMap<>(overrides == null ? Map.of() : overrides);
+        String p = profile == null ? DEFAULT_PROFILE : profile;
+        if (p.equals(DEFAULT_PROFILE) && o.isEmpty()) return "";
+        List<String> parts = new ArrayList<>();
+        boolean ambiguous = false;
+        if (!p.equals(DEFAULT_PROFILE)) {
+            parts.add(p);
+            ambiguous = p.indexOf('=') >= 0 || p.indexOf(',') >= 0;
+        }
+        for (Map.Entry<String, String> e : o.entrySet()) {
+            String k = e.getKey(), v = e.getValue() == null ? "" : e.getValue();
+            // a label must decode to one choice: ',' only separates parts or sits inside a value, '=' only follows a key
+            ambiguous |= k.indexOf('=') >= 0 || k.indexOf(',') >= 0 || v.indexOf('=') >= 0 || v.indexOf('(') >= 0
+                    || v.indexOf(')') >= 0;
+            parts.add(k + "=" + v);
+        }
+        String label = String.join(",", parts).replace('[', '(').replace(']', ')').replace(" ", "");
+        if (ambiguous || label.isEmpty() || label.length() > METHOD_LABEL_MAX || !label.matches("[A-Za-z0-9._=,()+-]+")) {
+            return "cfg-" + methodConfig(p, o).substring(0, METHOD_LABEL_HASH_DIGITS);
+        }
+        return label;
+    }
+
     /** The config as a JSON object (field order of the record). */
     public static ObjectNode toJson(Record config) {
         return Json.mapper().valueToTree(config);
@@ -278,6 +318,18 @@ public final class Configs {
             }
             node.set(rc.getName(), convert(algorithm, key, value, rc.getGenericType(), rc.getType()));
         }
+    }
+
+    /** The Java type of a canonical (dotted) config key, or null when the key names no field. */
+    public static Class<?> fieldType(Class<? extends Record> type, String key) {
+        Class<?> t = type;
+        RecordComponent rc = null;
+        for (String part : key.split("\\.", -1)) {
+            rc = component(t, part);
+            if (rc == null) return null;
+            t = rc.getType();
+        }
+        return rc == null ? null : rc.getType();
     }
 
     private static RecordComponent component(Class<?> type, String name) {

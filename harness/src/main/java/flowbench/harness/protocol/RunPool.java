@@ -57,7 +57,8 @@ public final class RunPool {
 
     /**
      * Runs every spec ({@code min(jobs, specs)} at a time) and returns their results in spec order. With one job the
-     * runs go one after another on the calling thread, with no thread cap, and the first failure ends the list.
+     * runs go one after another on the calling thread, with no thread cap. A failed run stops nothing else; a stop
+     * request ({@link RunStop}) ends the list after the run it stopped.
      *
      * @param label    short name of a run in log lines and the progress line (e.g. "seed1")
      * @param announce called (from the run's thread) just before a run starts, e.g. to print "[2/6] task alg seed 1"
@@ -71,7 +72,7 @@ public final class RunPool {
                 announce.accept(s);
                 Result r = runOne(s, outRoot, options);
                 results.add(r);
-                if (!r.ok()) break; // one at a time: stop at the first failure, as a plain loop would
+                if (r.failure() instanceof RunStop.Stopped) break;
             }
             return results;
         }

@@ -40,6 +40,14 @@ public record RunSpec(String algorithm, String task, String datasetDir, long see
         }
     }
 
+    /**
+     * The method choice (profile and overrides) as a short folder-safe label, {@code ""} for the default (profile
+     * "cpu", no overrides): see {@link Configs#methodLabel}. Run folders and report method names carry it.
+     */
+    public String configLabel() {
+        return Configs.methodLabel(profile, overrides);
+    }
+
     public RunSpec withProtocol(Protocol p) {
         return new RunSpec(algorithm, task, datasetDir, seed, profile, overrides, p);
     }

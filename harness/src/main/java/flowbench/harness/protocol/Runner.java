@@ -36,7 +36,10 @@ import java.util.TreeMap;
 
 /**
  * Runs one {@link RunSpec}: loads the datasets, trains, logs, evaluates on schedule, checkpoints, and writes the run
- * folder {@code <out>/<task>/<algorithm>/seed<seed>/}:
+ * folder {@code <out>/<task>/<algorithm>/seed<seed>/} ({@link #runDir}). A run under another method choice than the
+ * default (profile "cpu", no overrides) lives in {@code <out>/<task>/<algorithm>@<label>/seed<seed>/}, the label
+ * naming its profile and overrides ({@link RunSpec#configLabel()}, e.g. {@code fql@alpha=3} or {@code fql@paper}), so
+ * several configurations of one algorithm share one results folder:
  * <pre>
  *   run.json       RunRecord (status running until the end, then complete)
  *   config.json    the merged algorithm configuration
@@ -108,9 +111,16 @@ public final class Runner {
         return Json.canonicalHash(id).substring(0, 16);
     }
 
+    /**
+     * {@code <out>/<task>/<algorithm>/seed<k>} for the default method choice (profile "cpu", no overrides), else
+     * {@code <out>/<task>/<algorithm>@<label>/seed<k>} with the spec's {@link RunSpec#configLabel()}, so several
+     * configurations of one algorithm share a results folder.
+     */
     public static Path runDir(Path outRoot, RunSpec spec) {
+        String label = spec.configLabel();
+        String method = label.isEmpty() ? spec.algorithm() : spec.algorithm() + "@" + label;
         // ':' is not portable in file names: ogbench:<name> runs live under <out>/ogbench/<name>/...
-        return outRoot.resolve(spec.task().replace(':', '/')).resolve(spec.algorithm()).resolve("seed" + spec.seed());
+        return outRoot.resolve(spec.task().replace(':', '/')).resolve(method).resolve("seed" + spec.seed());
     }
 
     /**
@@ -139,7 +149,14 @@ public final class Runner {
     public RunOutcome run(RunSpec spec, Path outRoot, RunOptions options) throws IOException {
         Task task = registry.task(spec.task());
         Algorithm<?> algorithm = registry.algorithm(spec.algorithm());
-        return new Session<>(algorithm, task, spec, outRoot, options).run();
+        RunStop stop = options.stop();
+        if (stop.requested()) throw RunStop.Stopped.beforeStart(runDir(outRoot, spec).toString());
+        stop.enter();
+        try {
+            return new Session<>(algorithm, task, spec, outRoot, options).run();
+        } finally {
+            stop.leave();
+        }
     }
 
     /** One invocation of {@link #run}; holds the loop's state. */
@@ -202,11 +219,22 @@ public final class Runner {
             dir = runDir(outRoot, spec);
             Files.createDirectories(dir);
             try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                FileLock lock;
-                try {
-                    lock = ch.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    lock = null;
+                FileLock lock = null;
+                // a status reader ('flowbench sweep status') holds a shared lock for microseconds: try for a second
+                for (int attempt = 0; attempt < 20 && lock == null; attempt++) {
+                    try {
+                        lock = ch.tryLock();
+                    } catch (OverlappingFileLockException e) {
+                        lock = null;
+                    }
+                    if (lock == null) {
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
                 }
                 if (lock == null) {
                     throw new IllegalStateException("run folder " + dir + " is in use by another flowbench run; wait for it or stop it");
@@ -335,6 +363,13 @@ public final class Runner {
             long lastCsvWrite = System.nanoTime();
             opt.progress().progress(step, total, "train");
             while (step < total) {
+                if (opt.stop().requested()) {
+                    // a checkpoint at any step resumes exactly (update s draws from Seeds.rng(seed, "train", s))
+                    checkpoint(step);
+                    writeRecord(RunRecord.RUNNING, null);
+                    say("stop requested: checkpointed " + dir + " at step " + step);
+                    throw new RunStop.Stopped(dir.toString(), step);
+                }
                 long t0 = System.nanoTime();
                 Map<String, Double> metrics = learner.update(step, Seeds.rng(spec.seed(), "train", step));
                 step++;

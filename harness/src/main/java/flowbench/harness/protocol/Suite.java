@@ -19,7 +19,9 @@ import java.util.Set;
  * @param description one paragraph for listings
  * @param datasets    datasets the tasks train on, generated when missing
  * @param tasks       task names
- * @param algorithms  algorithms with profile and config overrides
+ * @param algorithms  algorithms with profile and config overrides; one algorithm may appear several times with
+ *                    different profiles or overrides (each runs in its own folder, {@link Runner#runDir}), never twice
+ *                    with the same ones
  * @param seeds       run seeds; every (task, algorithm) pair runs with each; these are the REPORT seeds
  * @param protocol    training and evaluation protocol (suite name and version are filled in from this record)
  * @param selection   the declared rule that picks one candidate of every swept policy family (QGF's guidance weights,
@@ -38,6 +40,7 @@ public record Suite(String name, int version, String description, List<DatasetEn
         datasets = List.copyOf(datasets == null ? List.of() : datasets);
         tasks = List.copyOf(require(tasks, "tasks"));
         algorithms = List.copyOf(require(algorithms, "algorithms"));
+        checkDistinct(algorithms);
         seeds = List.copyOf(require(seeds, "seeds"));
         if (protocol == null) throw new IllegalArgumentException("suite field 'protocol' is missing");
         description = description == null ? "" : description;
@@ -48,6 +51,33 @@ public record Suite(String name, int version, String description, List<DatasetEn
     public Suite(String name, int version, String description, List<DatasetEntry> datasets, List<String> tasks,
                  List<AlgorithmEntry> algorithms, List<Long> seeds, ProtocolEntry protocol) {
         this(name, version, description, datasets, tasks, algorithms, seeds, protocol, null);
+    }
+
+    /**
+     * Refuses an entry equal to an earlier one (same name, profile and overrides), and two entries of one algorithm
+     * whose method choices share a run folder label ({@link Configs#methodLabel}, e.g. overrides that differ only in
+     * spaces): their runs would land in one folder.
+     */
+    private static void checkDistinct(List<AlgorithmEntry> algorithms) {
+        for (int i = 0; i < algorithms.size(); i++) {
+            AlgorithmEntry a = algorithms.get(i);
+            if (a == null) throw new IllegalArgumentException("suite field 'algorithms[" + i + "]' is null; expected an algorithm entry");
+            for (int j = 0; j < i; j++) {
+                AlgorithmEntry b = algorithms.get(j);
+                if (!java.util.Objects.equals(a.name(), b.name())) continue;
+                if (a.equals(b)) {
+                    throw new IllegalArgumentException("suite field 'algorithms[" + i + "]' repeats algorithms[" + j + "] ("
+                            + a.describe() + "); expected each algorithm entry once: give a repeated algorithm another"
+                            + " profile or other overrides, or drop the duplicate");
+                }
+                if (a.configLabel().equals(b.configLabel())) {
+                    throw new IllegalArgumentException("suite field 'algorithms[" + i + "]' (" + a.describe() + ") and"
+                            + " algorithms[" + j + "] (" + b.describe() + ") would share the run folder " + a.name()
+                            + (a.configLabel().isEmpty() ? "" : "@" + a.configLabel()) + "; expected method choices that"
+                            + " differ in more than spaces");
+                }
+            }
+        }
     }
 
     private static <T> List<T> require(List<T> list, String field) {
@@ -67,6 +97,16 @@ public record Suite(String name, int version, String description, List<DatasetEn
         public AlgorithmEntry {
             profile = profile == null ? "cpu" : profile;
             overrides = overrides == null ? Map.of() : Map.copyOf(overrides);
+        }
+
+        /** The entry's method choice as a label, "" for the default ({@link Configs#methodLabel}). */
+        public String configLabel() {
+            return Configs.methodLabel(profile, overrides);
+        }
+
+        /** "fql, profile cpu, overrides {alpha=3}" for messages. */
+        String describe() {
+            return name + ", profile " + profile + ", overrides " + new java.util.TreeMap<>(overrides);
         }
     }
 

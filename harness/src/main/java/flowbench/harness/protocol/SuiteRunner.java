@@ -97,6 +97,25 @@ public final class SuiteRunner {
         }
     }
 
+    /**
+     * Checks, without generating anything, that the suite's dataset files exist and match every pinned SHA-256: what
+     * each task of a sweep does before it trains, so a node with a stale or half-copied file refuses to run.
+     */
+    public static void verifyDatasets(Suite suite, Path dataDir) throws IOException {
+        for (int i = 0; i < suite.datasets().size(); i++) {
+            Suite.DatasetEntry d = suite.datasets().get(i);
+            for (boolean val : new boolean[] {false, true}) {
+                Path f = Runner.datasetFile(dataDir, d.name(), val);
+                if (!Files.isRegularFile(f)) {
+                    throw new IllegalStateException("dataset file " + f + " of suite " + suite.name() + " is missing; generate "
+                            + "the suite's datasets once before the tasks run ('flowbench sweep prepare MANIFEST', or "
+                            + "'flowbench suite run' / 'flowbench sweep' on a machine that sees the same folder)");
+                }
+                checkPinned(suite, i, val ? "valSha256" : "sha256", f, val ? d.valSha256() : d.sha256());
+            }
+        }
+    }
+
     private static void checkPinned(Suite suite, int index, String field, Path file, String expected) throws IOException {
         if (expected == null || expected.isBlank()) return;
         String actual = Sha256.ofFile(file);
@@ -159,12 +178,12 @@ public final class SuiteRunner {
             else failed.add(r);
         }
         if (!failed.isEmpty()) {
+            for (RunPool.Result r : failed) if (r.failure() instanceof RunStop.Stopped) rethrow(r.failure());
             if (failed.size() == 1 && results.size() == 1) rethrow(failed.get(0).failure());
             StringBuilder b = new StringBuilder();
             for (RunPool.Result r : failed) {
                 b.append("\n  ").append(Runner.runDir(outRoot, r.spec())).append(": ").append(r.failure().getMessage());
             }
-            if (jobs <= 1) rethrow(failed.get(0).failure());
             IllegalStateException e = new IllegalStateException(failed.size() + " of " + results.size() + " runs of suite "
                     + suite.name() + " failed (the others are complete; rerunning runs only what is not):" + b);
             for (RunPool.Result r : failed) e.addSuppressed(r.failure());
@@ -182,34 +201,46 @@ public final class SuiteRunner {
     }
 
     /**
-     * One row of the suite summary: a (task, algorithm, policy, role) over its seeds.
+     * One row of the suite summary: a (task, algorithm, configuration, policy, role) over its seeds.
      *
-     * @param role "report" (the suite's seeds) or "selection" (its rule's selection seeds, never reported)
+     * @param config the runs' method choice as a label ({@link RunSpec#configLabel()}), "" for the default (profile
+     *               "cpu", no overrides); left out of the JSON when empty, so such summaries read as before
+     * @param role   "report" (the suite's seeds) or "selection" (its rule's selection seeds, never reported)
      */
-    public record SummaryRow(String task, String algorithm, String policy, String role, List<Long> seeds,
+    public record SummaryRow(String task, String algorithm,
+                             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+                             String config, String policy, String role, List<Long> seeds,
                              List<Double> finalSuccess, double meanFinalSuccess, double stdFinalSuccess,
                              double meanLastNSuccess, Map<Integer, Double> perTaskFinalSuccess, double meanStepsPerSecond,
-                             double meanWallSeconds, long trainSteps) {}
+                             double meanWallSeconds, long trainSteps) {
+        /** The algorithm as the summary shows it: {@code algorithm@label} for another than the default choice. */
+        public String method() {
+            return config == null || config.isEmpty() ? algorithm : algorithm + "@" + config;
+        }
+    }
 
     /** Rows of runs without a selection rule: every run is a report run. */
     public static List<SummaryRow> summarize(List<RunRecord> records) {
         return summarize(null, records);
     }
 
-    /** Rows per (task, algorithm, policy, role); the role of a run is its seed's under {@code suite}'s rule. */
+    /**
+     * Rows per (task, algorithm, configuration label, policy, role), in order of first appearance; the role of a run is
+     * its seed's under {@code suite}'s rule.
+     */
     public static List<SummaryRow> summarize(Suite suite, List<RunRecord> records) {
         Map<String, List<RunRecord>> groups = new LinkedHashMap<>();
         for (RunRecord r : records) {
             String role = suite == null ? Suite.ROLE_REPORT : suite.roleOf(r.identity().seed());
             for (RunRecord.PolicySummary p : r.summary()) {
-                groups.computeIfAbsent(r.identity().task() + "\u0000" + r.identity().algorithm() + "\u0000" + p.policy()
-                        + "\u0000" + role, k -> new ArrayList<>()).add(r);
+                groups.computeIfAbsent(r.identity().task() + "\u0000" + r.identity().algorithm() + "\u0000"
+                        + r.spec().configLabel() + "\u0000" + p.policy() + "\u0000" + role, k -> new ArrayList<>()).add(r);
             }
         }
         List<SummaryRow> rows = new ArrayList<>();
         for (Map.Entry<String, List<RunRecord>> g : groups.entrySet()) {
-            String[] key = g.getKey().split("\u0000");
-            String policy = key[2];
+            String[] key = g.getKey().split("\u0000", -1);
+            String policy = key[3];
             List<Long> seeds = new ArrayList<>();
             List<Double> finals = new ArrayList<>();
             double lastN = 0, sps = 0, wall = 0;
@@ -233,7 +264,7 @@ public final class SuiteRunner {
             for (double f : finals) var += (f - mean) * (f - mean);
             double std = n > 1 ? Math.sqrt(var / (n - 1)) : 0;
             perTask.replaceAll((k, v) -> v / n);
-            rows.add(new SummaryRow(key[0], key[1], policy, key[3], seeds, finals, mean, std, lastN / n, perTask, sps / n,
+            rows.add(new SummaryRow(key[0], key[1], key[2], policy, key[4], seeds, finals, mean, std, lastN / n, perTask, sps / n,
                     wall / n, g.getValue().get(0).protocol().trainSteps()));
         }
         return rows;
@@ -265,7 +296,7 @@ public final class SuiteRunner {
                 per.append(String.format(Locale.ROOT, "t%d %.2f", e.getKey(), e.getValue()));
             }
             b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s%d | %.3f ± %.3f | %.3f | %s | %d | %.0f | %.0f |%n",
-                    r.task(), r.algorithm(), r.policy(), rule != null ? r.role() + " | " : "", r.seeds().size(),
+                    r.task(), r.method(), r.policy(), rule != null ? r.role() + " | " : "", r.seeds().size(),
                     r.meanFinalSuccess(), r.stdFinalSuccess(), r.meanLastNSuccess(), per, r.trainSteps(),
                     r.meanStepsPerSecond(), r.meanWallSeconds()));
         }

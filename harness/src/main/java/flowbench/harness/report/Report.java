@@ -159,7 +159,7 @@ public final class Report {
     private static List<ResultSet.RunScore> splitByTaskMode(List<ResultSet.RunScore> scores, Map<String, String> modeOfTask) {
         if (new TreeSet<>(modeOfTask.values()).size() < 2) return scores;
         return scores.stream().map(s -> new ResultSet.RunScore(s.suite(), s.method() + " [" + modeOfTask.get(s.task())
-                .toLowerCase(Locale.ROOT).replace('_', '-') + "]", s.algorithm(), s.policy(), s.task(), s.seed(), s.runId(),
+                .toLowerCase(Locale.ROOT).replace('_', '-') + "]", s.algorithm(), s.config(), s.policy(), s.task(), s.seed(), s.runId(),
                 s.score(), s.evaluationsAveraged(), s.finalStep(), s.file())).toList();
     }
 
@@ -416,13 +416,14 @@ public final class Report {
 
     private void writeCsvs(Path dir, List<Path> written) throws IOException {
         Path root = results.root().toAbsolutePath().normalize();
+        // config (the run's method choice as a label, empty for the default) last, so the older columns keep their places
         csvFile(dir.resolve("runs.csv"), csv("suite", "method", "algorithm", "policy", "task", "seed", "run_id", "score_kind",
-                "score", "evaluations_averaged", "final_step", "file"), p -> {
+                "score", "evaluations_averaged", "final_step", "file", "config"), p -> {
             for (ResultSet.RunScore s : runScores) {
                 Path f = s.file().toAbsolutePath().normalize();
                 String rel = (f.startsWith(root) ? root.relativize(f) : f).toString().replace('\\', '/');
                 p.printRecord(s.suite(), s.method(), s.algorithm(), s.policy(), s.task(), s.seed(), s.runId(), options.score().id(),
-                        num(s.score()), s.evaluationsAveraged(), s.finalStep(), rel);
+                        num(s.score()), s.evaluationsAveraged(), s.finalStep(), rel, s.config());
             }
         }, written);
         csvFile(dir.resolve("tasks.csv"), csv("method", "task", "runs", "mean", "ci_lower", "ci_upper", "confidence", "reps", "seed"), p -> {

@@ -39,8 +39,7 @@ import java.util.stream.Stream;
  *   <li>runs that are not complete (still running, or interrupted) are <b>skipped with a warning</b>
  *       ({@link #warnings()});</li>
  *   <li>a second record with the same {@code identity.runId} (a copied run folder) is skipped with a warning;</li>
- *   <li>two different runs for the same (suite, method, task, seed), e.g. two configurations of one algorithm, are an
- *       error naming both files: a report compares one configuration per method;</li>
+ *   <li>two different runs for the same (suite, method, task, seed) are an error naming both files;</li>
  *   <li>every {@code summary.json} (what {@code flowbench suite run} writes) registers its suite's definition, which
  *       carries the suite's selection rule; a file that holds no suite is ignored with a warning, an invalid suite in
  *       one is an error naming the file.</li>
@@ -51,11 +50,21 @@ import java.util.stream.Stream;
  * a suite with a rule, runs with a selection seed are never method results. The rule comes from the suite definition:
  * one given explicitly ({@link #withDefinitions}), else the shipped suite of that name and version, else a
  * {@code summary.json} under the results folder.
+ *
+ * <p>Configurations: when a suite's method results hold several method choices of one algorithm (profile and
+ * overrides, {@link Configs#methodConfig}), e.g. runs made with {@code --set alpha=3} and {@code --set alpha=30}, each
+ * is its own method named {@code algorithm@label} ({@link Configs#methodLabel}; the default choice keeps the plain
+ * name), e.g. {@code fql} and {@code fql@alpha=3}. With one choice per algorithm the method is the algorithm, as
+ * before. Candidates of swept families are not counted: the suite's rule names them ({@link Sweeps}).
  */
 public final class ResultSet {
-    /** One run's score for one policy. */
-    public record RunScore(String suite, String method, String algorithm, String policy, String task, long seed,
-                           String runId, double score, int evaluationsAveraged, long finalStep, Path file) {}
+    /**
+     * One run's score for one policy.
+     *
+     * @param config the run's method choice as a label ({@link Configs#methodLabel}), "" for the default
+     */
+    public record RunScore(String suite, String method, String algorithm, String config, String policy, String task,
+                           long seed, String runId, double score, int evaluationsAveraged, long finalStep, Path file) {}
 
     /** A loaded record and where it came from. */
     record Entry(RunRecord record, Path file) {}
@@ -235,7 +244,56 @@ public final class ResultSet {
 
     /** Method key: the algorithm, plus the policy in brackets when the algorithm exposes several, e.g. "qgf[qgf(w=0.01)]". */
     public static String methodKey(String algorithm, String policy, boolean severalPolicies) {
-        return severalPolicies ? algorithm + "[" + policy + "]" : algorithm;
+        return methodKey(algorithm, "", policy, severalPolicies);
+    }
+
+    /**
+     * Method key of one configuration of an algorithm: {@code algorithm@label} when {@code label} is not empty (the
+     * suite holds several configurations of the algorithm), plus the policy in brackets when the algorithm exposes
+     * several, e.g. "fql@alpha=3" or "qgf@lr=1e-3[qgf(w=0.01)]".
+     */
+    public static String methodKey(String algorithm, String label, String policy, boolean severalPolicies) {
+        String name = label == null || label.isEmpty() ? algorithm : algorithm + "@" + label;
+        return severalPolicies ? name + "[" + policy + "]" : name;
+    }
+
+    /** The method choice of a record: {@link Configs#methodConfig} of its spec's profile and overrides. */
+    static String methodConfig(RunRecord r) {
+        return Configs.methodConfig(r.spec().profile(), r.spec().overrides());
+    }
+
+    /** The label of a record's method choice ({@link Configs#methodLabel}), "" for the default. */
+    static String configLabel(RunRecord r) {
+        return Configs.methodLabel(r.spec().profile(), r.spec().overrides());
+    }
+
+    /**
+     * Per algorithm with several method choices among a suite's method results (non-swept policies of report runs):
+     * method config to the label its methods carry. A label that two choices share (they differ only in spaces) is
+     * replaced by the {@code cfg-} hash form for each, so method names stay one per choice. Algorithms with one choice
+     * are absent: their method is the algorithm.
+     */
+    private Map<String, Map<String, String>> configLabels(String suite, Sweeps sw, Map<String, Set<String>> policies) {
+        Map<String, Map<String, String>> byAlgorithm = new TreeMap<>();
+        for (Entry e : entries(suite)) {
+            RunRecord r = e.record();
+            if (sw.isSelectionSeed(r.identity().seed())) continue;
+            String alg = r.identity().algorithm();
+            String config = methodConfig(r);
+            for (String policy : policies.get(alg)) {
+                if (sw.isSwept(alg, config, policy)) continue;
+                byAlgorithm.computeIfAbsent(alg, k -> new TreeMap<>()).putIfAbsent(config, configLabel(r));
+                break;
+            }
+        }
+        byAlgorithm.values().removeIf(m -> m.size() < 2);
+        for (Map<String, String> labels : byAlgorithm.values()) {
+            Map<String, Integer> uses = new HashMap<>();
+            labels.values().forEach(l -> uses.merge(l, 1, Integer::sum));
+            labels.replaceAll((config, l) -> uses.get(l) > 1
+                    ? "cfg-" + config.substring(0, Configs.METHOD_LABEL_HASH_DIGITS) : l);
+        }
+        return byAlgorithm;
     }
 
     /** The run as {@link Sweeps} reads it: every policy of its last evaluation, in the learner's order. */
@@ -280,6 +338,7 @@ public final class ResultSet {
 
     List<RunScore> runScores(String suite, ScoreKind kind, Sweeps sw) {
         Map<String, Set<String>> policies = policies(suite);
+        Map<String, Map<String, String>> labels = configLabels(suite, sw, policies);
         Map<String, Path> fileOf = new HashMap<>();
         List<RunScore> out = new ArrayList<>();
         Map<String, RunScore> seen = new HashMap<>();
@@ -294,10 +353,13 @@ public final class ResultSet {
                 throw new IllegalArgumentException("score last3 needs " + ScoreKind.LAST_N + " evaluations per run; " + e.file()
                         + " has " + nEval + " (use --score final, or runs with --eval-every small enough for 3 evaluations)");
             }
+            String config = methodConfig(r);
+            String label = labels.getOrDefault(alg, Map.of()).getOrDefault(config, "");
             for (String policy : ps) {
-                if (sw.isSwept(alg, Configs.methodConfig(r.spec().profile(), r.spec().overrides()), policy)) continue;
-                String method = methodKey(alg, policy, ps.size() > 1);
-                add(out, seen, suite, new RunScore(suite, method, alg, policy, r.identity().task(), r.identity().seed(),
+                if (sw.isSwept(alg, config, policy)) continue;
+                String method = methodKey(alg, label, policy, ps.size() > 1);
+                add(out, seen, suite, new RunScore(suite, method, alg, label.isEmpty() ? configLabel(r) : label, policy,
+                        r.identity().task(), r.identity().seed(),
                         r.identity().runId(), kind.score(r, policy, e.file()), kind.evaluationsUsed(nEval),
                         r.evaluations().get(nEval - 1).step(), e.file()));
             }
@@ -305,7 +367,7 @@ public final class ResultSet {
         for (Sweeps.Selected s : sw.selected()) {
             RunRecord r = entry(suite, s.run().runId()).record();
             int nEval = r.evaluations().size();
-            add(out, seen, suite, new RunScore(suite, s.family().method(), s.family().algorithm(), s.policy(), s.run().task(),
+            add(out, seen, suite, new RunScore(suite, s.family().method(), s.family().algorithm(), configLabel(r), s.policy(), s.run().task(),
                     s.run().seed(), s.run().runId(), s.score(), kind.evaluationsUsed(nEval), r.evaluations().get(nEval - 1).step(),
                     fileOf.get(s.run().runId())));
         }
@@ -318,7 +380,7 @@ public final class ResultSet {
         if (other != null) {
             throw new IllegalStateException("two different runs of " + s.method() + " on " + s.task() + " with seed " + s.seed()
                     + " in suite " + suite + ": " + other.file() + " and " + s.file()
-                    + "; a report compares one configuration per method (point --results at one of them)");
+                    + "; a report expects one run per method, task and seed (point --results at one of them)");
         }
         out.add(s);
     }

@@ -55,7 +55,7 @@ class LauncherTest {
 
     @Test
     void commandsThatDoNotTrainStartWithoutTheIncubatorModule() throws Exception {
-        for (String[] args : new String[][]{{"--help"}, {"tasks"}, {"suite", "list"}, {"report", "--results", "r"},
+        for (String[] args : new String[][]{{"--help"}, {"tasks"}, {"suite", "list"}, {"sweep", "status", "runs/x"}, {"report", "--results", "r"},
                 {"datasets", "inspect", "x.npz"}, {"algorithms", "--task", "t"}}) {
             List<String> a = javaArgs(args);
             assertFalse(a.contains("jdk.incubator.vector"), String.join(" ", args) + " -> " + a);
@@ -65,7 +65,8 @@ class LauncherTest {
 
     @Test
     void trainingCommandsGetTheVectorKernels() throws Exception {
-        for (String[] args : new String[][]{{"run", "-a", "qam"}, {"suite", "run", "quickstart"}, {"bench"},
+        for (String[] args : new String[][]{{"run", "-a", "qam"}, {"suite", "run", "quickstart"}, {"bench"}, {"sweep", "quickstart"},
+                {"sweep", "resubmit", "runs/x", "--failed"},
                 {"suite", "--help", "run"}}) {
             List<String> a = javaArgs(args);
             int i = a.indexOf("--add-modules");

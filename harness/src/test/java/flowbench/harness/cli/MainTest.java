@@ -113,7 +113,7 @@ class MainTest {
         assertEquals(100, j.get("spec").get("protocol").get("trainSteps").asLong());
         assertEquals("0.3", j.get("spec").get("overrides").get("lr").asText());
         assertEquals(64, j.get("configHash").asText().length());
-        assertTrue(j.get("runDir").asText().endsWith(FakeTask.GC + "/fake-bc/seed0"));
+        assertTrue(j.get("runDir").asText().endsWith(FakeTask.GC + "/fake-bc@lr=0.3,noise.scale=0.2/seed0"), j.get("runDir").asText());
     }
 
     @Test
@@ -173,7 +173,7 @@ class MainTest {
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.startsWith("complete: "), r.out);
         assertTrue(r.out.contains("greedy") && r.out.contains("noisy-chunk") && r.out.contains("steps/s"), r.out);
-        Path runJson = runs.resolve(FakeTask.GC).resolve("fake-bc").resolve("seed4").resolve("run.json");
+        Path runJson = runs.resolve(FakeTask.GC).resolve("fake-bc@batch=2").resolve("seed4").resolve("run.json");
         RunRecord rec = Json.read(runJson, RunRecord.class);
         assertTrue(rec.complete());
         assertEquals(List.of(10L, 20L, 30L), rec.evaluations().stream().map(e -> e.step()).toList());

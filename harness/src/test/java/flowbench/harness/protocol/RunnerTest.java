@@ -303,12 +303,15 @@ class RunnerTest {
 
     @Test
     void differentSpecInTheSameFolderIsRefused() throws IOException {
-        RunSpec spec = RunFixture.spec(data).withProtocol(new Protocol(10, 0, false, 2, 0, 5, 3, "adhoc", 0));
+        RunSpec spec = RunFixture.spec(data).withProtocol(new Protocol(10, 0, false, 2, 0, 5, 3, "adhoc", 0))
+                .withOverrides(Map.of("lr", "0.05", "layers", "[8,8]"));
         runner.run(spec, out, RunOptions.defaults());
-        RunSpec other = spec.withProtocol(spec.protocol().withTrainSteps(20)).withOverrides(Map.of("lr", "0.2"));
+        // overrides that differ only in spaces share the folder's label (layers=(8,8),lr=0.05), so they meet here
+        RunSpec other = spec.withProtocol(spec.protocol().withTrainSteps(20)).withOverrides(Map.of("lr", "0.05", "layers", "[8, 8]"));
+        assertEquals(Runner.runDir(out, spec), Runner.runDir(out, other));
         var e = assertThrows(IllegalStateException.class, () -> runner.run(other, out, RunOptions.defaults()));
         assertTrue(e.getMessage().contains("protocol.trainSteps: 10 then, 20 now"), e.getMessage());
-        assertTrue(e.getMessage().contains("overrides.lr"), e.getMessage());
+        assertTrue(e.getMessage().contains("overrides.layers"), e.getMessage());
         assertTrue(e.getMessage().contains("--force"), e.getMessage());
         // moving the dataset folder is not a different run: datasets are identified by their SHA-256
         Path moved = RunFixture.generateData(out.resolve("moved"), 0);

@@ -121,6 +121,45 @@ class SuiteRunnerTest {
     }
 
     @Test
+    void oneAlgorithmMayAppearWithDifferentChoicesButNotTwiceWithTheSame(@TempDir Path dir) throws Exception {
+        Suite plain = fakeSuite(null);
+        Suite.AlgorithmEntry base = new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of());
+        Suite.AlgorithmEntry alpha = new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of("lr", "0.05"));
+        Suite.AlgorithmEntry paper = new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "paper", Map.of());
+        Suite.Selection rule = new Suite.Selection(List.of(100L), PolicySelection.Score.FINAL, "dataset", List.of(FakeAlgorithm.NAME));
+        Suite three = new Suite("x", 1, "", plain.datasets(), plain.tasks(), List.of(base, alpha, paper), List.of(1L, 2L),
+                plain.protocol(), rule);
+        assertEquals(List.of(1L, 2L, 100L), three.seedsOf(FakeAlgorithm.NAME), "seeds are per algorithm name");
+        assertEquals(2 * 3 * 3, three.runCount(), "tasks x entries x (report + selection seeds)");
+        assertEquals(three.runCount(), SuiteRunner.specs(three, dir).size());
+        assertEquals(List.of("", "lr=0.05", "paper"), SuiteRunner.specs(three, dir).stream().filter(s -> s.seed() == 1
+                && s.task().equals(FakeTask.GC)).map(RunSpec::configLabel).toList());
+        assertEquals(three, Json.mapper().readValue(Json.pretty(three), Suite.class), "round trip");
+
+        // an exact repeat (same name, profile and overrides) is refused, naming the entry
+        var e = assertThrows(IllegalArgumentException.class, () -> new Suite("x", 1, "", plain.datasets(), plain.tasks(),
+                List.of(base, alpha, new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of("lr", "0.05"))), List.of(1L),
+                plain.protocol()));
+        assertTrue(e.getMessage().contains("'algorithms[2]' repeats algorithms[1]") && e.getMessage().contains("overrides {lr=0.05}"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Suite("x", 1, "", plain.datasets(), plain.tasks(),
+                List.of(base, new Suite.AlgorithmEntry(FakeAlgorithm.NAME, null, null)), List.of(1L), plain.protocol()));
+        assertTrue(e.getMessage().contains("'algorithms[1]' repeats algorithms[0]"), "null profile is cpu: " + e.getMessage());
+        // choices that differ only in spaces would share a run folder
+        e = assertThrows(IllegalArgumentException.class, () -> new Suite("x", 1, "", plain.datasets(), plain.tasks(),
+                List.of(new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of("layers", "[8, 8]")),
+                        new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of("layers", "[8,8]"))), List.of(1L), plain.protocol()));
+        assertTrue(e.getMessage().contains("'algorithms[1]'") && e.getMessage().contains("share the run folder fake-bc@layers=(8,8)"),
+                e.getMessage());
+        // in a file: the error names the file and the index
+        Path f = dir.resolve("dup.json");
+        Files.writeString(f, Json.pretty(Json.tree(plain)).replace("\"overrides\" : { }", "\"overrides\" : { } }, {\"name\": \""
+                + FakeAlgorithm.NAME + "\", \"profile\": \"cpu\", \"overrides\": {}"));
+        e = assertThrows(IllegalArgumentException.class, () -> SuiteRunner.load(f.toString()));
+        assertTrue(e.getMessage().contains("dup.json") && e.getMessage().contains("'algorithms[1]' repeats algorithms[0]"), e.getMessage());
+    }
+
+    @Test
     void invalidSuiteFileIsRejectedWithItsPath(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, Json.pretty(Map.of("name", "x", "version", 1, "tasks", List.of())));

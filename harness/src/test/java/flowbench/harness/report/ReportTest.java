@@ -186,7 +186,7 @@ class ReportTest {
     }
 
     @Test
-    void twoConfigurationsOfOneMethodAreAnError() throws Exception {
+    void twoRunsOfOneMethodTaskAndSeedAreAnError() throws Exception {
         Path a = tmp.resolve("r/a/run.json"), b = tmp.resolve("r/b/run.json");
         Files.createDirectories(a.getParent());
         Files.createDirectories(b.getParent());
@@ -197,6 +197,7 @@ class ReportTest {
         ResultSet rs = ResultSet.load(tmp.resolve("r"));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> rs.scores(SUITE, ScoreKind.FINAL));
         assertTrue(e.getMessage().contains(a.toString()) && e.getMessage().contains(b.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("one run per method, task and seed"), e.getMessage());
     }
 
     private static Path firstRun() throws IOException {

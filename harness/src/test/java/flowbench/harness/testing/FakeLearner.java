@@ -33,6 +33,7 @@ public final class FakeLearner implements Learner {
     private final boolean goalConditioned;
     private final float[] w = new float[6]; // 2x2 matrix + bias
     private long updates;
+    private static final long UPDATE_MICROS = Long.getLong("flowbench.test.fakeUpdateMicros", 0);
 
     FakeLearner(FakeConfig config, AgentContext ctx) {
         this.config = config;
@@ -62,6 +63,8 @@ public final class FakeLearner implements Learner {
 
     @Override
     public Map<String, Double> update(long step, Rng rng) {
+        // tests of worker processes (kill -9, scancel) need runs that last long enough to be stopped mid-way
+        if (UPDATE_MICROS > 0) java.util.concurrent.locks.LockSupport.parkNanos(UPDATE_MICROS * 1000);
         float[] grad = new float[6];
         double l = 0;
         for (int b = 0; b < config.batch(); b++) l += loss(train, rng.nextInt(train.size()), grad);

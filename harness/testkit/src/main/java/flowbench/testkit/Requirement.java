@@ -25,7 +25,10 @@ public enum Requirement {
     /** Headless Chromium (the leaderboard's real-browser tests). */
     CHROMIUM("chromium", "apt-get install chromium, or set CHROME_BIN"),
     /** Any python3 (the fake-bridge protocol tests need the standard library only). */
-    PYTHON("python", "install python3");
+    PYTHON("python", "install python3"),
+    /** A single-node Slurm the tests start themselves (docs/slurm/single-node.sh): slurm-wlm, munge, root. */
+    SLURM("slurm", "apt-get install -y slurm-wlm munge and run the tests as root (they start a one-node slurmctld/slurmd "
+            + "with docs/slurm/single-node.sh)");
 
     /** The environment variable listing the requirements that must be met on this machine. */
     public static final String ENV = "FLOWBENCH_REQUIRE";
