@@ -15,6 +15,7 @@ import flowbench.harness.sweep.LocalExecutor;
 import flowbench.harness.sweep.RunStatus;
 import flowbench.harness.sweep.SlurmExecutor;
 import flowbench.harness.sweep.SlurmOptions;
+import flowbench.harness.sweep.SweepFile;
 import flowbench.harness.sweep.SweepGrid;
 import flowbench.harness.sweep.SweepPlan;
 import flowbench.harness.sweep.SweepTask;
@@ -63,7 +64,9 @@ final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "SUITE", description = "A shipped suite name or a suite JSON file.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SUITE",
+            description = "A shipped suite name, a suite JSON file, or a sweep file: {\"suite\": NAME|FILE, \"seeds\": [...], "
+                    + "\"set\": {KEY: [values]}, \"only\": [globs], \"shard\": \"i/N\"} (flags add to it).")
     String suite;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (default: data/<suite>); on a cluster, a shared folder.")
@@ -144,7 +147,23 @@ final class SweepCommand implements Callable<Integer> {
         if (!executor.equals("local") && !executor.equals("slurm")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--executor: expected local or slurm, got '" + executor + "'");
         }
-        Suite s = SuiteRunner.load(suite);
+        SweepFile file;
+        try {
+            file = SweepFile.readIfSweep(Path.of(suite));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Suite s = file != null ? file.suite() : SuiteRunner.load(suite);
+        if (file != null) {
+            Map<String, String> merged = new LinkedHashMap<>(file.set());
+            merged.putAll(grid);
+            grid = merged;
+            List<String> globs = new ArrayList<>(file.only());
+            globs.addAll(only);
+            only = globs;
+            if (seeds == null) seeds = file.seeds();
+            if (shard == null) shard = file.shard();
+        }
         Path dataDir = (data != null ? data : Path.of("data", s.name())).toAbsolutePath().normalize();
         Path outDir = (out != null ? out : Path.of("runs", s.name())).toAbsolutePath().normalize();
         Registry registry = main.context.registry().get();
@@ -157,7 +176,7 @@ final class SweepCommand implements Callable<Integer> {
             specs = SweepGrid.only(specs, only);
             specs = SweepGrid.shard(specs, shard);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null, null);
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         if (specs.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "the selection holds no runs");
         PrintWriter o = spec.commandLine().getOut();
@@ -309,7 +328,8 @@ final class SweepCommand implements Callable<Integer> {
             SweepPlan p = SweepPlan.load(m);
             for (int i = 0; i < p.runs().size(); i++) {
                 Path dir = p.runDir(outDir, i);
-                seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, p.runs().get(0).protocol().trainSteps()));
+                long total = p.runs().get(i).protocol().trainSteps();
+                seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, total));
             }
         }
         Map<RunStatus.State, Integer> counts = new EnumMap<>(RunStatus.State.class);

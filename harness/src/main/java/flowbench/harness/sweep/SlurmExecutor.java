@@ -81,8 +81,8 @@ public final class SlurmExecutor {
         b.append("index=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" ").append(WorkerCommand.quote(indicesFile.toString()))
                 .append(")\n");
         b.append("[ -n \"$index\" ] || { echo \"no sweep entry for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2; }\n");
-        b.append("echo \"flowbench: array task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname): sweep entry $index"
-                + " (restart ${SLURM_RESTART_COUNT:-0})\"\n");
+        b.append("echo \"flowbench: $(date -u +%FT%T.%3NZ) array task ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname):"
+                + " sweep entry $index (restart ${SLURM_RESTART_COUNT:-0})\"\n");
         b.append(command.shell("sweep", "task", manifest.toString())).append(" \"$index\" --grace ")
                 .append(Math.max(1, options.grace() - 10)).append(" &\n");
         b.append("child=$!\n");
@@ -95,6 +95,7 @@ public final class SlurmExecutor {
         b.append("  echo \"flowbench: time limit near; the run checkpointed; requeueing ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n");
         b.append("  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n");
         b.append("fi\n");
+        b.append("echo \"flowbench: $(date -u +%FT%T.%3NZ) sweep entry $index exited with status $rc\"\n");
         b.append("exit $rc\n");
         return b.toString();
     }

@@ -96,8 +96,9 @@ public final class SweepGrid {
     }
 
     /**
-     * The specs whose run folder (relative to the results root, e.g. {@code task/fql@alpha=3/seed1}) matches one of the
-     * globs; a glob without '/' is matched against each part of that path ({@code fql@*}, {@code seed[01]}).
+     * The specs whose run folder (relative to the results root, e.g. {@code task/fql@alpha=3/seed1}), or one of its
+     * parent folders, matches one of the globs; a glob without '/' is matched against each part of that path
+     * ({@code fql@*}, {@code seed[01]}).
      */
     public static List<RunSpec> only(List<RunSpec> specs, List<String> globs) {
         if (globs == null || globs.isEmpty()) return specs;
@@ -106,7 +107,12 @@ public final class SweepGrid {
         List<RunSpec> out = new ArrayList<>();
         for (RunSpec s : specs) {
             Path rel = relative(s);
-            boolean hit = whole.stream().anyMatch(m -> m.matches(rel));
+            boolean hit = false;
+            // a glob with '/' matches the folder or one of its parents: 'task/*' selects everything under task/
+            for (int k = 1; k <= rel.getNameCount(); k++) {
+                Path prefix = rel.subpath(0, k);
+                hit |= whole.stream().anyMatch(m -> m.matches(prefix));
+            }
             for (Path p : rel) hit |= part.stream().anyMatch(m -> m.matches(p));
             if (hit) out.add(s);
         }

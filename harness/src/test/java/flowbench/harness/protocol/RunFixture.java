@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Shared set-up for runner tests: fake registry, generated .npz files, comparison modulo timing fields. */
-final class RunFixture {
+public final class RunFixture {
     static final Registry REGISTRY = new Registry(List.of(new FakeProviders.Tasks()), List.of(new FakeProviders.Algorithms()),
             List.of(new FakeProviders.Bench()));
 
@@ -44,7 +44,7 @@ final class RunFixture {
     }
 
     /** Paths where two JSON trees differ (readable failure messages instead of two huge trees). */
-    static List<String> differences(JsonNode a, JsonNode b) {
+    public static List<String> differences(JsonNode a, JsonNode b) {
         List<String> out = new ArrayList<>();
         diff("", a, b, out);
         return out;
@@ -66,7 +66,7 @@ final class RunFixture {
     }
 
     /** train.csv without its wall-clock column. */
-    static List<String> trainRows(Path runDir) throws IOException {
+    public static List<String> trainRows(Path runDir) throws IOException {
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(runDir.resolve(Runner.TRAIN_CSV))) {
             String[] f = line.split(",", -1);

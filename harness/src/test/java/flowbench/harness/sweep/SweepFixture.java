@@ -10,6 +10,7 @@ import flowbench.harness.protocol.DatasetLoader;
 import flowbench.harness.protocol.Registry;
 import flowbench.harness.protocol.RunOptions;
 import flowbench.harness.protocol.RunSpec;
+import flowbench.harness.protocol.RunFixture;
 import flowbench.harness.protocol.Runner;
 import flowbench.harness.protocol.Suite;
 import flowbench.harness.testing.FakeAlgorithm;
@@ -22,7 +23,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -93,24 +93,7 @@ final class SweepFixture {
     }
 
     static List<String> differences(Path a, Path b) throws IOException {
-        List<String> out = new ArrayList<>();
-        diff("", comparable(a), comparable(b), out);
-        return out;
-    }
-
-    private static void diff(String path, JsonNode a, JsonNode b, List<String> out) {
-        if (a == null || b == null) {
-            out.add(path + ": " + a + " vs " + b);
-        } else if (a.isObject() && b.isObject()) {
-            java.util.TreeSet<String> names = new java.util.TreeSet<>();
-            a.fieldNames().forEachRemaining(names::add);
-            b.fieldNames().forEachRemaining(names::add);
-            for (String n : names) diff(path + "." + n, a.get(n), b.get(n), out);
-        } else if (a.isArray() && b.isArray() && a.size() == b.size()) {
-            for (int i = 0; i < a.size(); i++) diff(path + "[" + i + "]", a.get(i), b.get(i), out);
-        } else if (!a.equals(b)) {
-            out.add(path + ": " + a + " vs " + b);
-        }
+        return RunFixture.differences(comparable(a), comparable(b));
     }
 
     /** Every complete run of the sweep equals its reference, field for field except timing and host. */
@@ -122,21 +105,10 @@ final class SweepFixture {
             if (!Files.isRegularFile(b.resolve(Runner.RUN_JSON))) continue;
             List<String> d = differences(a, b);
             if (!d.isEmpty()) throw new AssertionError(a + " differs from the in-process run: " + d);
-            if (!trainRows(a).equals(trainRows(b))) throw new AssertionError(a + ": train.csv differs");
+            if (!RunFixture.trainRows(a).equals(RunFixture.trainRows(b))) throw new AssertionError(a + ": train.csv differs");
             compared++;
         }
         return compared;
-    }
-
-    static List<String> trainRows(Path runDir) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String line : Files.readAllLines(runDir.resolve(Runner.TRAIN_CSV))) {
-            String[] f = line.split(",", -1);
-            List<String> keep = new ArrayList<>();
-            for (int i = 0; i < f.length; i++) if (i != 1) keep.add(f[i]);
-            out.add(String.join(",", keep));
-        }
-        return out;
     }
 
     /** A live worker process running entry {@code index} of some sweep, if any. */
