@@ -114,7 +114,7 @@ public final class LocalExecutor {
                                 st.state().name().toLowerCase(Locale.ROOT), rel, st.step(), code);
                     };
                     synchronized (lock) {
-                        say(String.format(Locale.ROOT, "[%d/%d] %s", f, indices.size(), what));
+                        say(String.format(Locale.ROOT, "(%d/%d done) %s", f, indices.size(), what));
                     }
                     draw.run();
                 }
