@@ -207,12 +207,15 @@ final class SweepCommand implements Callable<Integer> {
             throws Exception {
         Path outDir = SweepPlan.outRootOf(manifest);
         List<Integer> todo = new ArrayList<>();
-        int complete = 0, running = 0;
+        int complete = 0, running = 0, conflicts = 0;
         for (int i : wanted) {
-            RunStatus st = RunStatus.of(plan.runDir(outDir, i), plan.runs().get(i).protocol().trainSteps());
+            RunStatus st = RunStatus.in(outDir, plan.runs().get(i));
             if (st.state() == RunStatus.State.COMPLETE) complete++;
             else if (st.state() == RunStatus.State.RUNNING) running++;
-            else todo.add(i);
+            else if (st.state() == RunStatus.State.CONFLICT) {
+                conflicts++;
+                log.println("not run: " + st.runDir() + ": " + st.failure().message());
+            } else todo.add(i);
         }
         if (complete + running > 0) {
             log.printf(Locale.ROOT, "%d complete (skipped), %d running elsewhere (left alone), %d to run%n", complete, running, todo.size());
@@ -235,7 +238,11 @@ final class SweepCommand implements Callable<Integer> {
             jobs.add(sub.arrayJob());
             jobs.add(sub.prepareJob());
             jobs.add(sub.reportJob());
-            while (SlurmExecutor.active(jobs)) Thread.sleep(1000);
+            // a requeued task can vanish from squeue for a moment: gone means gone three times in a row
+            for (int quiet = 0; quiet < 3; ) {
+                quiet = SlurmExecutor.active(jobs) ? 0 : quiet + 1;
+                Thread.sleep(1000);
+            }
             return printStatus(o, outDir, List.of(manifest), false, false) ? 0 : 1;
         }
         if (!todo.isEmpty()) {
@@ -328,8 +335,8 @@ final class SweepCommand implements Callable<Integer> {
             SweepPlan p = SweepPlan.load(m);
             for (int i = 0; i < p.runs().size(); i++) {
                 Path dir = p.runDir(outDir, i);
-                long total = p.runs().get(i).protocol().trainSteps();
-                seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, total));
+                RunSpec spec = p.runs().get(i);
+                seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, spec));
             }
         }
         Map<RunStatus.State, Integer> counts = new EnumMap<>(RunStatus.State.class);
@@ -344,10 +351,11 @@ final class SweepCommand implements Callable<Integer> {
             if (st.failure() != null) {
                 o.println("            " + st.failure().message().replace("\n", "\n            "));
                 List<String> lines = st.failure().lines();
-                for (String l : lines.subList(Math.max(1, Math.min(lines.size(), 1)), Math.min(lines.size(), 6))) {
-                    o.println("            " + l.strip());
+                // the first line repeats the message; the next five say where
+                for (int k = 1; k < Math.min(lines.size(), 6); k++) o.println("            " + lines.get(k).strip());
+                if (st.failure().host() != null) {
+                    o.println("            (" + st.failure().host() + ", " + st.failure().at() + ")");
                 }
-                o.println("            (" + st.failure().host() + ", " + st.failure().at() + ")");
             }
         }
         StringBuilder b = new StringBuilder();
@@ -390,8 +398,8 @@ final class SweepCommand implements Callable<Integer> {
                     SweepPlan p = SweepPlan.load(m);
                     for (int i = 0; i < p.runs().size(); i++) {
                         Path dir = p.runDir(outDir, i);
-                        long total = p.runs().get(i).protocol().trainSteps();
-                        seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, total));
+                        RunSpec spec = p.runs().get(i);
+                        seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, spec));
                     }
                 }
                 o.print(Json.pretty(seen.values()));
@@ -430,7 +438,7 @@ final class SweepCommand implements Callable<Integer> {
                 SweepPlan p = SweepPlan.load(m);
                 List<Integer> wanted = new ArrayList<>();
                 for (int i = 0; i < p.runs().size(); i++) {
-                    RunStatus.State st = RunStatus.of(p.runDir(outDir, i), 0).state();
+                    RunStatus.State st = RunStatus.in(outDir, p.runs().get(i)).state();
                     if ((failed && st == RunStatus.State.FAILED) || (interrupted && st == RunStatus.State.INTERRUPTED)
                             || (pending && st == RunStatus.State.PENDING)) wanted.add(i);
                 }

@@ -100,7 +100,7 @@ public final class LocalExecutor {
                         Thread.currentThread().interrupt();
                         return;
                     }
-                    RunStatus st = RunStatus.of(plan.runDir(out, index), spec.protocol().trainSteps());
+                    RunStatus st = RunStatus.in(out, spec);
                     results.put(index, st);
                     synchronized (done) {
                         done[index] = st.state() == RunStatus.State.COMPLETE ? spec.protocol().trainSteps() : done[index];

@@ -3,6 +3,7 @@ package flowbench.harness.sweep;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import flowbench.harness.io.Json;
 import flowbench.harness.protocol.RunRecord;
+import flowbench.harness.protocol.RunSpec;
 import flowbench.harness.protocol.Runner;
 
 import java.io.IOException;
@@ -27,7 +28,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunStatus(State state, String runDir, long step, long total, Failure failure) {
-    public enum State { PENDING, RUNNING, INTERRUPTED, FAILED, COMPLETE }
+    /** CONFLICT: the folder holds a run of another spec (e.g. an earlier protocol); it is neither run nor counted. */
+    public enum State { PENDING, RUNNING, INTERRUPTED, FAILED, CONFLICT, COMPLETE }
 
     /** {@code failure.json}: why a sweep task failed, where and when. */
     public record Failure(String message, List<String> lines, String host, String at, int index) {
@@ -39,7 +41,17 @@ public record RunStatus(State state, String runDir, long step, long total, Failu
     public static final String FAILURE_JSON = "failure.json";
     static final String LOCK = ".lock";
 
-    public static RunStatus of(Path runDir, long totalSteps) {
+    /** The status of {@code spec}'s run in its folder under {@code outRoot}. */
+    public static RunStatus in(Path outRoot, RunSpec spec) {
+        return of(Runner.runDir(outRoot, spec), spec);
+    }
+
+    /**
+     * The status of the run in {@code runDir}, expected to be {@code spec}'s (null: whatever run it holds). A folder
+     * whose record names another spec is a {@link State#CONFLICT}, never "complete": the runner would refuse it.
+     */
+    public static RunStatus of(Path runDir, RunSpec spec) {
+        long totalSteps = spec == null ? 0 : spec.protocol().trainSteps();
         Path runJson = runDir.resolve(Runner.RUN_JSON);
         RunRecord record = null;
         if (Files.isRegularFile(runJson)) {
@@ -48,6 +60,13 @@ public record RunStatus(State state, String runDir, long step, long total, Failu
             } catch (IOException | RuntimeException unreadable) {
                 record = null;
             }
+        }
+        if (record != null && spec != null && record.spec() != null
+                && !Json.tree(record.spec().withDatasetDir("-")).equals(Json.tree(spec.withDatasetDir("-")))) {
+            String what = "the folder holds a " + record.status() + " run of another spec (" + differences(record.spec(), spec)
+                    + "); choose another --out, or delete the folder to run this spec there";
+            return new RunStatus(State.CONFLICT, runDir.toString(), 0, totalSteps,
+                    new Failure(what, List.of(), null, null, -1));
         }
         if (record != null && record.complete()) {
             return new RunStatus(State.COMPLETE, runDir.toString(), record.protocol().trainSteps(), totalSteps, null);
@@ -66,6 +85,16 @@ public record RunStatus(State state, String runDir, long step, long total, Failu
         }
         if (Files.exists(runJson)) return new RunStatus(State.INTERRUPTED, runDir.toString(), step, totalSteps, null);
         return new RunStatus(State.PENDING, runDir.toString(), 0, totalSteps, null);
+    }
+
+    private static String differences(RunSpec had, RunSpec want) {
+        List<String> out = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.JsonNode a = Json.tree(had.withDatasetDir("-")), b = Json.tree(want.withDatasetDir("-"));
+        for (java.util.Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!b.get(f).equals(a.get(f))) out.add(f + " " + a.get(f) + " there, " + b.get(f) + " here");
+        }
+        return String.join("; ", out);
     }
 
     /** True when another process (or this one) holds the run folder's lock, i.e. a run is training there now. */

@@ -28,7 +28,7 @@ class LocalSweepTest {
         SweepFixture.Result r = SweepFixture.cli("sweep", suite.toString(), "--data", dir.resolve("data").toString(), "--out",
                 out.toString(), "--set", "lr=[0.05,-1]", "--workers", "2", "--launcher", SweepFixture.launcher(0));
         assertEquals(1, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("8 runs: 0 pending, 0 running, 0 interrupted, 4 failed, 4 complete"), r.out());
+        assertTrue(r.out().contains("8 runs: 0 pending, 0 running, 0 interrupted, 4 failed, 0 conflict, 4 complete"), r.out());
         assertTrue(r.err().contains("FAILED") && r.err().contains("lr must be > 0"), r.err());
         Path manifest = SweepFixture.manifest(out);
         Path ref = SweepFixture.reference(manifest, dir.resolve("ref"));
@@ -41,7 +41,7 @@ class LocalSweepTest {
         SweepPlan plan = SweepPlan.load(manifest);
         for (int i = 0; i < plan.runs().size(); i++) {
             boolean bad = plan.runs().get(i).overrides().get("lr").equals("-1");
-            RunStatus s = RunStatus.of(plan.runDir(out, i), 40);
+            RunStatus s = RunStatus.in(out, plan.runs().get(i));
             assertEquals(bad ? RunStatus.State.FAILED : RunStatus.State.COMPLETE, s.state(), plan.runDir(out, i).toString());
             if (bad) assertEquals(i, s.failure().index());
         }
@@ -56,6 +56,16 @@ class LocalSweepTest {
         assertTrue(again.err().contains("4 complete (skipped)"), again.err());
         assertEquals(before, Files.readString(plan.runDir(out, 0).resolve("run.json")));
         assertTrue(Files.isRegularFile(out.resolve("summary.md")) || !again.out().isEmpty());
+
+        // a longer protocol into the same folders: the complete 40-step runs are another spec, not "complete"
+        Path longer = SweepFixture.suite(dir.resolve("v2"), 60, 20, 10);
+        SweepFixture.Result other = SweepFixture.cli("sweep", longer.toString(), "--data", dir.resolve("data").toString(),
+                "--out", out.toString(), "--set", "lr=[0.05]", "--workers", "2", "--launcher", SweepFixture.launcher(0));
+        assertEquals(1, other.code(), other.err());
+        assertTrue(other.err().contains("not run: ") && other.err().contains("another spec")
+                && other.err().contains("\"trainSteps\":40"), other.err());
+        assertTrue(other.out().contains("4 conflict, 0 complete"), other.out());
+        assertEquals(before, Files.readString(plan.runDir(out, 0).resolve("run.json")), "nothing overwritten");
     }
 
     @Test
@@ -75,8 +85,8 @@ class LocalSweepTest {
         t.join(120_000);
         SweepFixture.Result r = first.get();
         assertEquals(1, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("2 runs: 0 pending, 0 running, 1 interrupted, 0 failed, 1 complete"), r.out());
-        RunStatus killed = RunStatus.of(plan.runDir(out, 0), 400);
+        assertTrue(r.out().contains("2 runs: 0 pending, 0 running, 1 interrupted, 0 failed, 0 conflict, 1 complete"), r.out());
+        RunStatus killed = RunStatus.in(out, plan.runs().get(0));
         assertEquals(RunStatus.State.INTERRUPTED, killed.state());
         assertTrue(killed.step() >= running.step(), killed + " vs " + running);
 
@@ -122,7 +132,7 @@ class LocalSweepTest {
         t.start();
         for (int i : List.of(0, 1)) {
             long deadline = System.nanoTime() + 60_000_000_000L;
-            while (RunStatus.of(plan.runDir(out2, i), 0).state() != RunStatus.State.RUNNING && System.nanoTime() < deadline) {
+            while (RunStatus.in(out2, plan.runs().get(i)).state() != RunStatus.State.RUNNING && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
         }
@@ -130,7 +140,7 @@ class LocalSweepTest {
         ex.stop();
         t.join(60_000);
         for (int i : List.of(0, 1)) {
-            RunStatus s = RunStatus.of(plan.runDir(out2, i), 600);
+            RunStatus s = RunStatus.in(out2, plan.runs().get(i));
             assertEquals(RunStatus.State.INTERRUPTED, s.state(), log.toString(StandardCharsets.UTF_8));
             assertTrue(s.step() > 0 && s.step() < 600, "checkpoint written on SIGTERM at step " + s.step());
         }

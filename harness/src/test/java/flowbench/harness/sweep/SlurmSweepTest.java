@@ -64,7 +64,7 @@ class SlurmSweepTest {
         SweepFixture.Result s = SweepFixture.cli("sweep", suite.toString(), "--data", data, "--out", slurm.toString(),
                 "--set", "lr=[0.05,-1]", "--executor", "slurm", "--wait", "--time", "10", "--launcher", SweepFixture.launcher(0));
         assertEquals(1, s.code(), s.err() + s.out());
-        assertTrue(s.out().contains("8 runs: 0 pending, 0 running, 0 interrupted, 4 failed, 4 complete"), s.out());
+        assertTrue(s.out().contains("8 runs: 0 pending, 0 running, 0 interrupted, 4 failed, 0 conflict, 4 complete"), s.out());
         assertTrue(s.out().contains("lr must be > 0"), "the failed tasks' message: " + s.out());
         Path manifest = SweepFixture.manifest(slurm);
         assertEquals(4, SweepFixture.assertSameAsReference(manifest, slurm, local));
@@ -94,14 +94,14 @@ class SlurmSweepTest {
         awaitTraining(plan.runDir(out, 0));
         run(List.of("scancel", job));
         awaitGone(job);
-        RunStatus st = RunStatus.of(plan.runDir(out, 0), 800);
+        RunStatus st = RunStatus.in(out, plan.runs().get(0));
         assertEquals(RunStatus.State.INTERRUPTED, st.state(), "after scancel");
         assertTrue(st.step() > 0 && st.step() < 800, "SIGTERM checkpoint at step " + st.step());
 
         SweepFixture.Result r = SweepFixture.cli("sweep", "--executor", "slurm", "--wait", "--launcher",
                 SweepFixture.launcher(0), "resubmit", out.toString(), "--interrupted");
         assertEquals(0, r.code(), r.err() + r.out());
-        assertEquals(RunStatus.State.COMPLETE, RunStatus.of(plan.runDir(out, 0), 800).state());
+        assertEquals(RunStatus.State.COMPLETE, RunStatus.in(out, plan.runs().get(0)).state());
         Path ref = SweepFixture.reference(manifest, dir.resolve("ref"));
         assertEquals(1, SweepFixture.assertSameAsReference(manifest, out, ref));
         assertEquals(1, Json.mapper().readTree(plan.runDir(out, 0).resolve("run.json").toFile()).get("resumes").asInt());
@@ -124,8 +124,10 @@ class SlurmSweepTest {
         run(List.of("scancel", "--batch", "--signal=USR1", job + "_0"));
         // Slurm holds a requeued job for a while (its begin time moves ~2 minutes ahead); a test need not wait for it
         long deadline = System.nanoTime() + 60_000_000_000L;
+        StringBuilder seen = new StringBuilder();
         while (System.nanoTime() < deadline) {
-            String q = run(List.of("squeue", "-h", "-o", "%T", "-j", job));
+            String q = run(List.of("squeue", "-h", "-o", "%i %T %r", "-j", job));
+            seen.append(q.strip()).append(" | ");
             if (q.contains("PENDING")) {
                 run(List.of("scontrol", "update", "JobId=" + job + "_0", "StartTime=now"));
                 break;
@@ -133,11 +135,11 @@ class SlurmSweepTest {
             Thread.sleep(100);
         }
         awaitGone(job);
-        assertEquals(RunStatus.State.COMPLETE, RunStatus.of(plan.runDir(out, 0), 800).state());
         String log;
         try (var st = Files.list(manifest.getParent().resolve("logs"))) {
             log = Files.readString(st.filter(p -> p.getFileName().toString().startsWith("0-")).findFirst().orElseThrow());
         }
+        assertEquals(RunStatus.State.COMPLETE, RunStatus.in(out, plan.runs().get(0)).state(), seen + "\n" + log);
         assertTrue(log.contains("requeueing") && log.contains("resuming"), log);
         Path ref = SweepFixture.reference(manifest, dir.resolve("ref"));
         assertEquals(1, SweepFixture.assertSameAsReference(manifest, out, ref));
@@ -146,7 +148,7 @@ class SlurmSweepTest {
 
     private static void awaitTraining(Path runDir) throws InterruptedException {
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (RunStatus.of(runDir, 0).state() != RunStatus.State.RUNNING) {
+        while (RunStatus.of(runDir, (flowbench.harness.protocol.RunSpec) null).state() != RunStatus.State.RUNNING) {
             if (System.nanoTime() > deadline) fail("the task never started training in " + runDir);
             Thread.sleep(50);
         }
@@ -155,8 +157,10 @@ class SlurmSweepTest {
 
     private static void awaitGone(String job) throws Exception {
         long deadline = System.nanoTime() + 180_000_000_000L;
-        while (SlurmExecutor.active(List.of(job))) {
+        // a requeued task can vanish from squeue for a moment: gone means gone ten times in a row
+        for (int quiet = 0; quiet < 10; ) {
             if (System.nanoTime() > deadline) fail("job " + job + " still in the queue after 180 s");
+            quiet = SlurmExecutor.active(List.of(job)) ? 0 : quiet + 1;
             Thread.sleep(200);
         }
     }

@@ -127,7 +127,7 @@ final class SweepFixture {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         RunStatus st;
         do {
-            st = RunStatus.of(runDir, 0);
+            st = RunStatus.of(runDir, (RunSpec) null);
             if (st.state() == RunStatus.State.RUNNING && st.step() >= minStep) return st;
             Thread.sleep(20);
         } while (System.nanoTime() < deadline);
