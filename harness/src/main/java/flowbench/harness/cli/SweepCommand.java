@@ -503,7 +503,7 @@ final class SweepCommand implements Callable<Integer> {
             return (done, total, label) -> {
                 if (!"train".equals(label)) return;
                 long now = System.nanoTime();
-                if (done < total && now - last[0] < 500_000_000L) return;
+                if (done < total && now - last[0] < 2_000_000_000L) return;
                 last[0] = now;
                 synchronized (o) {
                     o.println(LocalExecutor.PROGRESS + done + " " + total);

@@ -3,15 +3,11 @@ package flowbench.harness.sweep;
 import flowbench.harness.io.ProgressListener;
 import flowbench.harness.protocol.RunSpec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Runs a sweep's entries on this machine in {@code workers} separate JVMs at a time, each one run with a bounded
  * number of BLAS threads ({@code OPENBLAS_NUM_THREADS}, which the learners honour). A crash of one worker costs only
  * its own run, which resumes from its last checkpoint on the next invocation; {@link #stop} (Ctrl-C) sends SIGTERM to
- * every worker, whose run checkpoints before it exits. Each worker's output goes to
- * {@code <out>/sweeps/<id>/logs/<index>.log}; this executor prints one line per run and an overall progress line.
+ * every worker, whose run checkpoints before it exits. Each worker writes its output to
+ * {@code <out>/sweeps/<id>/logs/<index>.log} itself (so a log outlives a killed launcher); this executor prints one line
+ * per run and an overall progress line, read back from those logs.
  */
 public final class LocalExecutor {
     /** Prefix of the machine-readable progress lines a worker prints ({@code sweep task --progress-lines}). */
@@ -95,7 +92,7 @@ public final class LocalExecutor {
                         code = runWorker(manifest, index, logs, done, draw);
                     } catch (IOException e) {
                         code = -1;
-                        say("worker for entry " + index + " could not start: " + e.getMessage());
+                        if (!stopping) say("worker for entry " + index + " failed: " + e.getMessage());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -130,50 +127,60 @@ public final class LocalExecutor {
     private int runWorker(Path manifest, int index, Path logs, long[] done, Runnable draw)
             throws IOException, InterruptedException {
         Files.createDirectories(logs);
+        Path logFile = logs.resolve(index + ".log");
         ProcessBuilder pb = new ProcessBuilder(command.with("sweep", "task", manifest.toString(), String.valueOf(index),
                 "--progress-lines"));
+        // the worker writes its log file itself, so the log survives this process (a killed launcher orphans the
+        // worker, which finishes its run); progress is read back from the file
         pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Map<String, String> env = pb.environment();
         env.put("OMP_WAIT_POLICY", "PASSIVE");
         env.put("OPENBLAS_NUM_THREADS", String.valueOf(threadsPerRun));
         env.put("FLOWBENCH_PROGRESS", "off");
         env.put("FLOWBENCH_NO_BUILD", "1");
+        long offset = Files.exists(logFile) ? Files.size(logFile) : 0;
         Process p;
         synchronized (live) {
             if (stopping) return 130;
             p = pb.start();
             live.put(index, p);
         }
-        try (Writer w = Files.newBufferedWriter(logs.resolve(index + ".log"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith(PROGRESS)) {
-                    String[] f = line.substring(PROGRESS.length()).trim().split(" ");
-                    try {
-                        long d = Long.parseLong(f[0]);
-                        synchronized (done) {
-                            done[index] = d;
-                        }
-                        draw.run();
-                    } catch (RuntimeException ignored) {
-                        // a malformed line is only a missed update
-                    }
-                } else {
-                    w.write(line);
-                    w.write('\n');
-                    w.flush();
-                }
-            }
+        try {
+            while (!p.waitFor(500, TimeUnit.MILLISECONDS)) offset = readProgress(logFile, offset, index, done, draw);
+            readProgress(logFile, offset, index, done, draw);
         } finally {
-            try {
-                p.waitFor();
-            } finally {
-                live.remove(index);
-            }
+            live.remove(index);
         }
         return p.exitValue();
+    }
+
+    /** Reads the log's new whole lines from {@code offset}; returns the offset after the last whole line read. */
+    private static long readProgress(Path logFile, long offset, int index, long[] done, Runnable draw) {
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(logFile)) {
+            if (ch.size() <= offset) return offset;
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(ch.size() - offset, 1 << 20));
+            ch.position(offset);
+            ch.read(buf);
+            String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+            int last = text.lastIndexOf('\n');
+            if (last < 0) return offset;
+            for (String line : text.substring(0, last).split("\n")) {
+                if (!line.startsWith(PROGRESS)) continue;
+                try {
+                    long d = Long.parseLong(line.substring(PROGRESS.length()).trim().split(" ")[0]);
+                    synchronized (done) {
+                        done[index] = d;
+                    }
+                    draw.run();
+                } catch (RuntimeException ignored) {
+                    // a malformed line is only a missed update
+                }
+            }
+            return offset + text.substring(0, last + 1).getBytes(StandardCharsets.UTF_8).length;
+        } catch (IOException e) {
+            return offset;
+        }
     }
 
     /**
