@@ -330,15 +330,7 @@ final class SweepCommand implements Callable<Integer> {
      * every run is complete.
      */
     static boolean printStatus(PrintWriter o, Path outDir, List<Path> manifests, boolean all, boolean brief) throws IOException {
-        Map<String, RunStatus> seen = new LinkedHashMap<>();
-        for (Path m : manifests) {
-            SweepPlan p = SweepPlan.load(m);
-            for (int i = 0; i < p.runs().size(); i++) {
-                Path dir = p.runDir(outDir, i);
-                RunSpec spec = p.runs().get(i);
-                seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, spec));
-            }
-        }
+        Map<String, RunStatus> seen = statuses(outDir, manifests);
         Map<RunStatus.State, Integer> counts = new EnumMap<>(RunStatus.State.class);
         for (RunStatus st : seen.values()) counts.merge(st.state(), 1, Integer::sum);
         boolean listAll = all || (!brief && seen.size() <= 50);
@@ -367,6 +359,19 @@ final class SweepCommand implements Callable<Integer> {
         return counts.getOrDefault(RunStatus.State.COMPLETE, 0) == seen.size();
     }
 
+    /** Each run folder of the manifests (a folder two manifests share, once) with its status. */
+    static Map<String, RunStatus> statuses(Path outDir, List<Path> manifests) throws IOException {
+        Map<String, RunStatus> seen = new LinkedHashMap<>();
+        for (Path m : manifests) {
+            SweepPlan p = SweepPlan.load(m);
+            for (RunSpec spec : p.runs()) {
+                Path dir = Runner.runDir(outDir, spec);
+                seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, spec));
+            }
+        }
+        return seen;
+    }
+
     static List<Path> manifestsOf(CommandSpec spec, Path outDir, String sweepId) throws IOException {
         List<Path> ms = SweepPlan.manifests(outDir);
         if (sweepId != null) ms = ms.stream().filter(m -> m.getParent().getFileName().toString().startsWith(sweepId)).toList();
@@ -393,16 +398,7 @@ final class SweepCommand implements Callable<Integer> {
             List<Path> ms = manifestsOf(spec, outDir, sweepId);
             PrintWriter o = spec.commandLine().getOut();
             if (json) {
-                Map<String, RunStatus> seen = new LinkedHashMap<>();
-                for (Path m : ms) {
-                    SweepPlan p = SweepPlan.load(m);
-                    for (int i = 0; i < p.runs().size(); i++) {
-                        Path dir = p.runDir(outDir, i);
-                        RunSpec spec = p.runs().get(i);
-                        seen.computeIfAbsent(dir.toString(), k -> RunStatus.of(dir, spec));
-                    }
-                }
-                o.print(Json.pretty(seen.values()));
+                o.print(Json.pretty(statuses(outDir, ms).values()));
                 o.flush();
                 return 0;
             }
