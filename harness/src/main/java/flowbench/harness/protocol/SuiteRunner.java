@@ -26,14 +26,14 @@ import java.util.Map;
  */
 public final class SuiteRunner {
     /** Suites shipped with the harness, under {@code flowbench/harness/suites/<name>.json}. */
-    public static final List<String> SHIPPED = List.of("quickstart", "pilot", "pointmaze-medium-flowbc", "families-flowbc",
+    public static final List<String> SHIPPED = List.of("quickstart", "core", "pilot", "pointmaze-medium-flowbc", "families-flowbc",
             "pointmaze-navigate-comparison");
 
     /**
      * Earlier versions of shipped suites, kept so that results published under them (reports/quickstart/1) stay
      * registered and comparable: loadable as {@code history/<name>-v<version>}, never run by default.
      */
-    public static final List<String> SHIPPED_HISTORY = List.of("history/quickstart-v1");
+    public static final List<String> SHIPPED_HISTORY = List.of("history/quickstart-v1", "history/pilot-v1");
 
     private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
 
