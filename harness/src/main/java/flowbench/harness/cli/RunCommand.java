@@ -178,8 +178,41 @@ final class RunCommand implements Callable<Integer> {
             throw usage("suite " + s.name() + " v" + s.version() + " fixes the protocol, and " + String.join("; ", disagree)
                     + "; drop the flag(s) to run under the suite, or drop --suite for an ad-hoc run");
         }
+        adoptSuiteConfig(s, pr);
         return p;
     }
+
+    /**
+     * Under a suite the algorithm's profile and overrides are the suite entry's (so {@code run --suite core --algorithm
+     * qgf ...} reproduces the suite's QGF run, not the profile's default sizes); --set adds to them, as a sweep grid
+     * does. An algorithm the suite lists several times needs --set naming one entry's overrides exactly.
+     */
+    private void adoptSuiteConfig(flowbench.harness.protocol.Suite s, CommandLine.ParseResult pr) {
+        if (adopted) return;
+        List<flowbench.harness.protocol.Suite.AlgorithmEntry> entries = s.algorithms().stream()
+                .filter(a -> a.name().equals(algorithm)).toList();
+        String where = "suite " + s.name() + " v" + s.version();
+        flowbench.harness.protocol.Suite.AlgorithmEntry entry;
+        if (entries.size() == 1) {
+            entry = entries.get(0);
+        } else {
+            entry = entries.stream().filter(e -> e.overrides().equals(overrides)).findFirst().orElseThrow(() -> usage(
+                    where + " lists " + algorithm + " " + entries.size() + " times, with overrides "
+                            + entries.stream().map(e -> String.valueOf(e.overrides())).toList()
+                            + "; give one of them exactly with --set"));
+        }
+        if (pr.hasMatchedOption("--profile") && !profile.equals(entry.profile())) {
+            throw usage("--profile " + profile + " differs from " + where + "'s " + entry.profile() + " for " + algorithm
+                    + "; drop --profile to run under the suite, or drop --suite for an ad-hoc run");
+        }
+        profile = entry.profile();
+        Map<String, String> merged = new LinkedHashMap<>(entry.overrides());
+        merged.putAll(overrides);
+        overrides = merged;
+        adopted = true;
+    }
+
+    private boolean adopted;
 
     private static void check(CommandLine.ParseResult pr, List<String> out, String flag, Object given, Object suiteValue) {
         if (pr.hasMatchedOption(flag) && !given.equals(suiteValue)) {

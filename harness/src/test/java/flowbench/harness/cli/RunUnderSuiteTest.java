@@ -63,4 +63,39 @@ class RunUnderSuiteTest {
         MainTest.Result adhocVersion = MainTest.run("run", "-a", FakeAlgorithm.NAME, "-t", FakeTask.GC, "--suite-version", "2", "--dry-run");
         assertEquals(2, adhocVersion.code(), "a version without a suite labels nothing");
     }
+
+    @Test
+    void theSuitesConfigurationOfTheAlgorithmIsTheRunsAndSetAddsToIt(@TempDir Path dir) throws Exception {
+        Suite s = new Suite("sized", 1, "test", List.of(), List.of(FakeTask.GC), List.of(new Suite.AlgorithmEntry(
+                FakeAlgorithm.NAME, "paper", Map.of("layers", "[16,16]"))), List.of(0L), new Suite.ProtocolEntry(120, 40, true, 3, 20, 10, 5));
+        Path f = dir.resolve("sized.json");
+        Json.writeAtomically(f, s);
+        JsonNode spec = Json.mapper().readTree(MainTest.run("run", "-a", FakeAlgorithm.NAME, "-t", FakeTask.GC, "--suite",
+                f.toString(), "--dry-run").out()).get("spec");
+        assertEquals("paper", spec.get("profile").asText(), "the suite entry's profile, not the command's default");
+        assertEquals("{\"layers\":\"[16,16]\"}", spec.get("overrides").toString());
+        MainTest.Result more = MainTest.run("run", "-a", FakeAlgorithm.NAME, "-t", FakeTask.GC, "--suite", f.toString(),
+                "--set", "lr=0.5", "--dry-run");
+        assertEquals(0, more.code(), more.err());
+        JsonNode o = Json.mapper().readTree(more.out()).get("spec").get("overrides");
+        assertEquals("[16,16]", o.get("layers").asText());
+        assertEquals("0.5", o.get("lr").asText());
+        MainTest.Result profile = MainTest.run("run", "-a", FakeAlgorithm.NAME, "-t", FakeTask.GC, "--suite", f.toString(),
+                "--profile", "cpu", "--dry-run");
+        assertEquals(2, profile.code());
+        assertTrue(profile.err().contains("--profile cpu differs from suite sized v1's paper"), profile.err());
+
+        Suite twice = new Suite("twice", 1, "test", List.of(), List.of(FakeTask.GC), List.of(
+                new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of("layers", "[16,16]")),
+                new Suite.AlgorithmEntry(FakeAlgorithm.NAME, "cpu", Map.of("layers", "[32,32]"))), List.of(0L),
+                new Suite.ProtocolEntry(120, 40, true, 3, 20, 10, 5));
+        Path g = dir.resolve("twice.json");
+        Json.writeAtomically(g, twice);
+        MainTest.Result which = MainTest.run("run", "-a", FakeAlgorithm.NAME, "-t", FakeTask.GC, "--suite", g.toString(), "--dry-run");
+        assertEquals(2, which.code());
+        assertTrue(which.err().contains("lists " + FakeAlgorithm.NAME + " 2 times") && which.err().contains("[32,32]"), which.err());
+        MainTest.Result picked = MainTest.run("run", "-a", FakeAlgorithm.NAME, "-t", FakeTask.GC, "--suite", g.toString(),
+                "--set", "layers=[32,32]", "--dry-run");
+        assertEquals(0, picked.code(), picked.err());
+    }
 }
