@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class SuiteRunner {
     /** Suites shipped with the harness, under {@code flowbench/harness/suites/<name>.json}. */
-    public static final List<String> SHIPPED = List.of("quickstart", "core", "pilot", "pointmaze-medium-flowbc", "families-flowbc",
+    public static final List<String> SHIPPED = List.of("quickstart", "core", "qgf-guidance", "model-size", "pilot", "pointmaze-medium-flowbc", "families-flowbc",
             "pointmaze-navigate-comparison");
 
     /**
