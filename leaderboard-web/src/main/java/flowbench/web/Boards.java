@@ -413,42 +413,13 @@ public final class Boards {
             for (Entry e : complete) {
                 Map<String, double[]> runs = runsOf.get(e.key());
                 Interval[] band = PerformanceProfile.band(runs, taus, profileReps, CONFIDENCE, seed);
-                int idx = series.size();
-                ObjectNode s = series.addObject();
-                s.put("label", e.label());
-                s.put("style", "line");
-                ArrayNode y = s.putArray("y");
-                for (Interval iv : band) y.add(iv.point());
-                ObjectNode lo = series.addObject();
-                lo.put("label", e.label() + " (95% CI low)");
-                lo.put("style", "bound");
-                lo.put("of", idx);
-                ArrayNode ly = lo.putArray("y");
-                for (Interval iv : band) ly.add(iv.lower());
-                ObjectNode hi = series.addObject();
-                hi.put("label", e.label() + " (95% CI high)");
-                hi.put("style", "bound");
-                hi.put("of", idx);
-                ArrayNode hy = hi.putArray("y");
-                for (Interval iv : band) hy.add(iv.upper());
-                ArrayNode b = bands.addArray();
-                // uPlot counts the x values as series 0: the spec's series i is uPlot's i + 1; a band is [upper, lower]
-                b.add(idx + 3);
-                b.add(idx + 2);
+                withInterval(series, bands, e.label(), "line", List.of(band));
             }
         }
 
         guidancePlot(list, kind, sw);
 
-        // model size scaling: IQM against parameter count, one point per entry
-        if (!complete.isEmpty()) {
-            Map<String, double[]> pts = new LinkedHashMap<>();
-            for (Entry e : complete) {
-                pts.put(selfReported(e.label(), !Store.REPRODUCED.equals(e.status())),
-                        new double[] {e.parameterCount(), e.intervals().get(Metric.IQM).point()});
-            }
-            scatter(list, "scaling", "Model size (IQM, " + kindShort(kind) + ")", "parameters", "IQM", pts);
-        }
+        if (!complete.isEmpty()) scalingPlot(list, kind, complete);
 
         // success against compute: one point per run, wall-clock seconds of the whole run (train + evaluation)
         Map<String, List<double[]>> runPts = new LinkedHashMap<>();
@@ -543,35 +514,9 @@ public final class Boards {
         ArrayNode series = plot.putArray("series");
         ArrayNode bands = plot.putArray("bands");
         for (Map.Entry<String, TreeMap<Double, Interval>> g : curves.entrySet()) {
-            int idx = series.size();
-            ObjectNode s = series.addObject();
-            s.put("label", g.getKey());
-            s.put("style", "linepoints");
-            ObjectNode lo = series.addObject();
-            lo.put("label", g.getKey() + " (95% CI low)");
-            lo.put("style", "bound");
-            lo.put("of", idx);
-            ObjectNode hi = series.addObject();
-            hi.put("label", g.getKey() + " (95% CI high)");
-            hi.put("style", "bound");
-            hi.put("of", idx);
-            ArrayNode y = s.putArray("y"), ly = lo.putArray("y"), hy = hi.putArray("y");
-            for (double w : ws) {
-                Interval iv = g.getValue().get(w);
-                if (iv == null) {
-                    y.addNull();
-                    ly.addNull();
-                    hy.addNull();
-                } else {
-                    y.add(iv.point());
-                    ly.add(iv.lower());
-                    hy.add(iv.upper());
-                }
-            }
-            ArrayNode b = bands.addArray();
-            // uPlot counts the x values as series 0: the spec's series i is uPlot's i + 1; a band is [upper, lower]
-            b.add(idx + 3);
-            b.add(idx + 2);
+            List<Interval> ivs = new ArrayList<>();
+            for (double w : ws) ivs.add(g.getValue().get(w));
+            withInterval(series, bands, g.getKey(), "linepoints", ivs);
             Set<Double> ch = chosen.get(g.getKey());
             if (!ch.isEmpty()) {
                 ObjectNode c = series.addObject();
@@ -584,6 +529,58 @@ public final class Boards {
                 }
             }
         }
+    }
+
+    /**
+     * Model size: IQM with its 95% CI against parameter count. A suite may list one algorithm at several network sizes
+     * (overrides such as actorHidden), each its own entry; one line per method over its sizes shows whether the score
+     * grows with size and whether the intervals separate. A method is the entry label without its "[config …]"
+     * suffix (a policy of an algorithm stays its own method, "bam[flow-bc]"), since the x position already tells the
+     * configs apart. Entries of one method with equal parameter counts differ in something the x axis cannot show,
+     * so such a method is drawn as one point per entry under its full label instead; so is a method at one size.
+     * Submitted counts are their submitters' claims: those entries are never joined with the harness's.
+     */
+    private static void scalingPlot(ArrayNode list, ScoreKind kind, List<Entry> complete) {
+        Map<String, List<Entry>> byMethod = new LinkedHashMap<>();
+        for (Entry e : complete) {
+            byMethod.computeIfAbsent(selfReported(withoutConfig(e), !Store.REPRODUCED.equals(e.status())),
+                    k -> new ArrayList<>()).add(e);
+        }
+        Map<String, TreeMap<Long, Interval>> curves = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Entry>> m : byMethod.entrySet()) {
+            TreeMap<Long, Interval> curve = new TreeMap<>();
+            for (Entry e : m.getValue()) curve.put(e.parameterCount(), e.intervals().get(Metric.IQM));
+            if (curve.size() == m.getValue().size()) {
+                curves.put(m.getKey(), curve);
+                continue;
+            }
+            for (Entry e : m.getValue()) {
+                curves.put(selfReported(e.label(), !Store.REPRODUCED.equals(e.status())),
+                        new TreeMap<>(Map.of(e.parameterCount(), e.intervals().get(Metric.IQM))));
+            }
+        }
+        TreeSet<Long> counts = new TreeSet<>();
+        curves.values().forEach(c -> counts.addAll(c.keySet()));
+        ObjectNode plot = plot(list, "scaling", "Model size (IQM with 95% CI, " + kindShort(kind) + ")", "parameters",
+                "IQM", true);
+        // network sizes grow by factors, which a log axis spaces evenly; a record without a count (0) has no
+        // logarithm, so then the axis stays linear
+        if (counts.first() > 0) plot.put("logX", true);
+        ArrayNode x = plot.putArray("x");
+        counts.forEach(x::add);
+        ArrayNode series = plot.putArray("series");
+        ArrayNode bands = plot.putArray("bands");
+        for (Map.Entry<String, TreeMap<Long, Interval>> c : curves.entrySet()) {
+            List<Interval> ivs = new ArrayList<>();
+            for (long n : counts) ivs.add(c.getValue().get(n));
+            withInterval(series, bands, c.getKey(), c.getValue().size() > 1 ? "linepoints" : "points", ivs);
+        }
+    }
+
+    /** An entry's label without the " [config xxxxxxxx]" that only tells its method configs apart. */
+    private static String withoutConfig(Entry e) {
+        String suffix = " [config " + ConfigSummary.shortHash(e.methodConfig()) + "]";
+        return e.label().endsWith(suffix) ? e.label().substring(0, e.label().length() - suffix.length()) : e.label();
     }
 
     /** Marks a plot series (or cell) whose compute numbers come from submitted records, not the harness's runs. */
@@ -616,24 +613,40 @@ public final class Boards {
         return p;
     }
 
-    private static void scatter(ArrayNode list, String id, String title, String xLabel, String yLabel,
-                                Map<String, double[]> pts) {
-        TreeSet<Double> xs = new TreeSet<>();
-        pts.values().forEach(p -> xs.add(p[0]));
-        ObjectNode plot = plot(list, id, title, xLabel, yLabel, true);
-        ArrayNode x = plot.putArray("x");
-        xs.forEach(x::add);
-        List<Double> xl = new ArrayList<>(xs);
-        ArrayNode series = plot.putArray("series");
-        for (Map.Entry<String, double[]> e : pts.entrySet()) {
-            ObjectNode s = series.addObject();
-            s.put("label", e.getKey());
-            s.put("style", "points");
-            ArrayNode y = s.putArray("y");
-            for (double xv : xl) {
-                if (xv == e.getValue()[0]) y.add(e.getValue()[1]);
-                else y.addNull();
+    /**
+     * A series with its 95% CI as two "bound" series after it, and for a line the band between them; {@code values}
+     * has one interval per x, null where the series has no value.
+     */
+    private static void withInterval(ArrayNode series, ArrayNode bands, String label, String style, List<Interval> values) {
+        int idx = series.size();
+        ObjectNode s = series.addObject();
+        s.put("label", label);
+        s.put("style", style);
+        ObjectNode lo = series.addObject();
+        lo.put("label", label + " (95% CI low)");
+        lo.put("style", "bound");
+        lo.put("of", idx);
+        ObjectNode hi = series.addObject();
+        hi.put("label", label + " (95% CI high)");
+        hi.put("style", "bound");
+        hi.put("of", idx);
+        ArrayNode y = s.putArray("y"), ly = lo.putArray("y"), hy = hi.putArray("y");
+        for (Interval iv : values) {
+            if (iv == null) {
+                y.addNull();
+                ly.addNull();
+                hy.addNull();
+            } else {
+                y.add(iv.point());
+                ly.add(iv.lower());
+                hy.add(iv.upper());
             }
         }
+        // points get whiskers from their bounds (app.js); a band needs a line to fill along
+        if (style.equals("points")) return;
+        ArrayNode b = bands.addArray();
+        // uPlot counts the x values as series 0: the spec's series i is uPlot's i + 1; a band is [upper, lower]
+        b.add(idx + 3);
+        b.add(idx + 2);
     }
 }

@@ -65,6 +65,12 @@ public final class Site {
      */
     static final ScoreKind DEFAULT_KIND = ScoreKind.FINAL;
 
+    /**
+     * The suite methods are ranked by (docs/suites.md): the front page leads with its leaderboard, so a visitor sees the
+     * ranking before the list of every suite version.
+     */
+    static final String RANKING_SUITE = "core";
+
     private final Store store;
     private final Boards boards;
     private final SubmitTokens tokens;
@@ -512,6 +518,8 @@ public final class Site {
         p.h(1, "flowbench leaderboard");
         p.p("Offline RL with flow policies, evaluated under versioned suites (OGBench conventions). Results are"
                 + " comparable only within one suite version.");
+        Store.SuiteInfo ranking = rankingSuite();
+        if (ranking != null) rankingSection(p, ranking);
         p.h(2, "Suites");
         p.table(suitesTable(), "/download/suites");
         Table unregistered = unregisteredTable();
@@ -524,6 +532,32 @@ public final class Site {
         p.raw("<p>").link("/methods", "All methods").raw(" · ").link("/submit", "Submit results").raw(" · ")
                 .link("/api", "JSON API").raw("</p>");
         html(ctx, p.render());
+    }
+
+    /**
+     * The version of {@link #RANKING_SUITE} a reader should see first: the highest with results (a newer version
+     * registered before anyone ran it would lead with an empty table); null when no version has any.
+     */
+    private Store.SuiteInfo rankingSuite() throws SQLException {
+        Store.SuiteInfo best = null;
+        for (Store.SuiteInfo s : store.suites()) {
+            if (s.name().equals(RANKING_SUITE) && s.runs() > 0 && (best == null || s.version() > best.version())) best = s;
+        }
+        return best;
+    }
+
+    /** The front page's first section: the ranking suite's leaderboard as its own page shows it, and the way there. */
+    private void rankingSection(Page p, Store.SuiteInfo s) throws SQLException {
+        String url = suiteUrl(s.id());
+        Boards.Board b = boards.board(s, DEFAULT_KIND);
+        p.h(2, s.name() + " v" + s.version() + ": the ranking suite", "ranking");
+        String superseded = supersededMarker(store.superseded(s.id()));
+        if (!superseded.isEmpty()) p.raw("<p class=\"error\">").text(superseded + ": see its page before comparing").raw("</p>");
+        p.note("Tasks: " + String.join(", ", s.definition().tasks()) + ". Score per run: " + Boards.kindText(b.kind())
+                + "; IQM with its 95% stratified-bootstrap interval. Per-task results, sweeps, plots and runs are on the"
+                + " suite's page.");
+        leaderboardBlock(p, b, url, "?kind=" + kindParam(b.kind()));
+        p.raw("<p>").link(url, "Full leaderboard of " + s.id()).raw("</p>");
     }
 
     private void suiteLatest(Context ctx) throws SQLException {
@@ -586,25 +620,7 @@ public final class Site {
                         + " intervals mean the order is not settled. Computed in %.2f s for revision %d.",
                 Boards.kindText(kind), Math.round(b.confidence() * 100), b.headlineReps(), b.seed(), b.rankReps(),
                 b.computeSeconds(), b.revision()));
-        p.raw("<div class=\"table-wrap\"><div class=\"downloads\">Download (all columns): ")
-                .link(base + "/download/leaderboard/csv" + q, "CSV").raw(" · ")
-                .link(base + "/download/leaderboard/json" + q, "JSON").raw("</div>");
-        Table view = leaderboardView(b);
-        if (view.size() == 0) p.raw("<p class=\"empty\">(no method has runs on every task yet)</p>");
-        else {
-            StringBuilder sb = new StringBuilder();
-            view.html(sb);
-            p.raw(sb.toString());
-        }
-        p.raw("</div>");
-        if (!b.incomplete().isEmpty()) {
-            StringBuilder names = new StringBuilder();
-            for (Boards.Entry e : b.incomplete()) {
-                if (names.length() > 0) names.append(", ");
-                names.append(e.label()).append(" (tasks: ").append(String.join(", ", e.tasks())).append(')');
-            }
-            p.note("Not ranked (no runs on some task of the suite): " + names);
-        }
+        leaderboardBlock(p, b, base, q);
 
         p.h(2, "Per task", "tasks");
         p.note(String.format(Locale.ROOT, "Mean over seeds of the per-run score with a %d%% bootstrap interval (%,d reps,"
@@ -630,7 +646,8 @@ public final class Site {
         p.h(2, "Plots", "plots");
         p.note(String.format(Locale.ROOT, "Performance profiles with %,d-rep bootstrap bands; the guidance-weight plot"
                 + " appears when a swept family's policies are named like qgf(w=0.01) and shows every candidate on the"
-                + " report seeds, the rule's choice as points; model size from the records' parameterCount;"
+                + " report seeds, the rule's choice as points; model size is each entry's IQM with its 95%%"
+                + " interval against the records' parameterCount, one line per method listed at several sizes;"
                 + " compute is each run's total wall-clock (training and evaluation).", b.profileReps()));
         p.plots("suite-plots", b.plots());
 
@@ -638,6 +655,29 @@ public final class Site {
         downloadLinks(p, base + "/download/runs", "");
         p.table(runsTable(store.runsOfSuite(s.id()), "runs", "Runs"), null);
         html(ctx, p.render());
+    }
+
+    /** The ranked entries with their download links, and the entries missing some task named below them. */
+    private static void leaderboardBlock(Page p, Boards.Board b, String base, String q) {
+        p.raw("<div class=\"table-wrap\"><div class=\"downloads\">Download (all columns): ")
+                .link(base + "/download/leaderboard/csv" + q, "CSV").raw(" · ")
+                .link(base + "/download/leaderboard/json" + q, "JSON").raw("</div>");
+        Table view = leaderboardView(b);
+        if (view.size() == 0) p.raw("<p class=\"empty\">(no method has runs on every task yet)</p>");
+        else {
+            StringBuilder sb = new StringBuilder();
+            view.html(sb);
+            p.raw(sb.toString());
+        }
+        p.raw("</div>");
+        if (!b.incomplete().isEmpty()) {
+            StringBuilder names = new StringBuilder();
+            for (Boards.Entry e : b.incomplete()) {
+                if (names.length() > 0) names.append(", ");
+                names.append(e.label()).append(" (tasks: ").append(String.join(", ", e.tasks())).append(')');
+            }
+            p.note("Not ranked (no runs on some task of the suite): " + names);
+        }
     }
 
     /**
