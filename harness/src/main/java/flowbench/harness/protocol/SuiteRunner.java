@@ -30,10 +30,10 @@ public final class SuiteRunner {
             "pointmaze-navigate-comparison");
 
     /**
-     * Earlier versions of shipped suites, kept so that results published under them (reports/quickstart/1) stay
+     * Earlier versions of shipped suites, kept so that results published under them (reports/quickstart/1, /2, reports/pilot/1) stay
      * registered and comparable: loadable as {@code history/<name>-v<version>}, never run by default.
      */
-    public static final List<String> SHIPPED_HISTORY = List.of("history/quickstart-v1", "history/pilot-v1");
+    public static final List<String> SHIPPED_HISTORY = List.of("history/quickstart-v1", "history/quickstart-v2", "history/pilot-v1");
 
     private static final PrintStream SILENT = new PrintStream(java.io.OutputStream.nullOutputStream());
 
