@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -710,6 +711,17 @@ public final class Report {
             b.append("\n`").append(f.method()).append("`: ").append(md(sweeps.chosenText(f))).append(" by the suite's rule");
         }
         if (sweeps.families().stream().anyMatch(Sweeps.Family::resolved)) b.append('\n');
+        List<String[]> separated = separatedPairs(scores, aggregates);
+        int comparable = comparablePairs(scores);
+        b.append("\n**Settled orders**: ").append(separated.size()).append(" of ").append(comparable)
+                .append(" method pairs with the same tasks have disjoint IQM intervals");
+        if (separated.isEmpty()) b.append(".\n");
+        else {
+            b.append(" (higher first): ");
+            StringJoiner j = new StringJoiner("; ");
+            for (String[] p : separated) j.add(md(p[0]) + " > " + md(p[1]));
+            b.append(j).append(".\n");
+        }
         b.append("\n![aggregate metrics](aggregates.png)\n\n");
 
         b.append("## Per task: mean success over seeds [").append(pct()).append(" CI] (runs)\n\n");
@@ -883,5 +895,35 @@ public final class Report {
 
     private static String fmtRank(double r) {
         return r == Math.rint(r) ? Long.toString((long) r) : String.format(Locale.ROOT, "%.1f", r);
+    }
+
+    /**
+     * Pairs of methods over the same tasks whose IQM intervals do not overlap, the higher first: the orders a reader
+     * may take as settled at this number of seeds (pairs over different task sets, e.g. goal-conditioned against
+     * single-task, are not comparable and never listed).
+     */
+    static List<String[]> separatedPairs(List<ScoreSet> scores, Map<String, Map<Metric, Interval>> aggregates) {
+        List<String[]> out = new ArrayList<>();
+        for (int i = 0; i < scores.size(); i++) {
+            for (int k = i + 1; k < scores.size(); k++) {
+                ScoreSet a = scores.get(i), c = scores.get(k);
+                if (!a.runsByTask().keySet().equals(c.runsByTask().keySet())) continue;
+                Interval x = aggregates.get(a.method()).get(Metric.IQM), y = aggregates.get(c.method()).get(Metric.IQM);
+                if (x.lower() > y.upper()) out.add(new String[] {a.method(), c.method()});
+                else if (y.lower() > x.upper()) out.add(new String[] {c.method(), a.method()});
+            }
+        }
+        return out;
+    }
+
+    /** Pairs of methods over the same tasks. */
+    static int comparablePairs(List<ScoreSet> scores) {
+        int n = 0;
+        for (int i = 0; i < scores.size(); i++) {
+            for (int k = i + 1; k < scores.size(); k++) {
+                if (scores.get(i).runsByTask().keySet().equals(scores.get(k).runsByTask().keySet())) n++;
+            }
+        }
+        return n;
     }
 }
