@@ -556,7 +556,17 @@ public final class Site {
         p.note("Tasks: " + String.join(", ", s.definition().tasks()) + ". Score per run: " + Boards.kindText(b.kind())
                 + "; IQM with its 95% stratified-bootstrap interval. Per-task results, sweeps, plots and runs are on the"
                 + " suite's page.");
-        leaderboardBlock(p, b, url, "?kind=" + kindParam(b.kind()));
+        if (b.ranked().isEmpty() && !b.incomplete().isEmpty()) {
+            // a campaign in progress: the ranking needs every method on every task; say how far it is instead of
+            // listing every method as unranked
+            java.util.Set<String> withRuns = new java.util.TreeSet<>();
+            b.incomplete().forEach(e -> withRuns.addAll(e.tasks()));
+            p.note("In progress: " + s.runs() + " runs on " + withRuns.size() + " of " + s.definition().tasks().size()
+                    + " tasks (" + String.join(", ", withRuns) + "). The ranking appears here when every method has runs"
+                    + " on every task; per-task results so far are on the suite's page.");
+        } else {
+            leaderboardBlock(p, b, url, "?kind=" + kindParam(b.kind()));
+        }
         p.raw("<p>").link(url, "Full leaderboard of " + s.id()).raw("</p>");
     }
 

@@ -96,4 +96,24 @@ class HomePageTest {
         // the quickstart leaderboard is not on the front page: only core's
         assertEquals(1, page.split("id=\"table-leaderboard\"", -1).length - 1);
     }
+
+    @Test
+    void aCoreCampaignInProgressShowsHowFarItIsInsteadOfAnEmptyRanking() throws Exception {
+        Store store = Fixtures.store(tmp);
+        Fixtures.importBaseline(store, tmp);
+        Suite core = core(2);
+        store.putSuite(core, "file");
+        List<RunRecord> records = new ArrayList<>();
+        for (long seed = 0; seed < 3; seed++) {
+            records.add(Fixtures.run(core, "flow-bc", Fixtures.SINGLE, seed, Map.of("flow-bc", 0.6), Fixtures.config("flow-bc", 128),
+                    34_306, 20));
+        }
+        Importer.importFolder(Fixtures.writeResults(tmp.resolve("core-partial"), records), store);
+
+        String page = home(store);
+        String section = page.substring(page.indexOf("<h2 id=\"ranking\">"), page.indexOf("<h2>Suites</h2>"));
+        assertTrue(section.contains("In progress: 3 runs on 1 of 2 tasks"), section);
+        assertFalse(section.contains("id=\"table-leaderboard\""), "no empty ranking table: " + section);
+        assertTrue(section.contains("href=\"&#47;suites&#47;core&#47;2\""), section);
+    }
 }
