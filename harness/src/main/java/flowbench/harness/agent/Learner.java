@@ -37,4 +37,7 @@ public interface Learner {
 
     /** Number of trainable parameters (for scaling plots and compute accounting). */
     long parameterCount();
+
+    /** Releases what the learner holds outside the JVM heap (an external learner's process); called once at the run's end. */
+    default void close() {}
 }

@@ -18,17 +18,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import flowbench.harness.external.ExternalAlgorithm;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -49,9 +52,17 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-a", "--algorithm"}, required = true, paramLabel = "NAME",
-            description = "Algorithm to train (see 'flowbench algorithms').")
+    @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME",
+            description = "Algorithm to train (see 'flowbench algorithms'); or --external.")
     String algorithm;
+
+    @Option(names = "--external", paramLabel = "CMD",
+            description = "Train and evaluate a method written in any language: CMD (split like a shell would, run in the current folder) is a learner speaking clients/PROTOCOL.md, e.g. \"python clients/python/examples/torch_flow_bc.py\". The harness owns the data, seeds, budget, evaluation and record; the method's name, version and defaults come from the learner; --set overrides its settings.")
+    String external;
+
+    @Option(names = "--call-timeout", paramLabel = "SECONDS",
+            description = "With --external: the longest the harness waits for one reply of the learner (a training block, an act, a checkpoint) before it stops it and records a timeout (default: ${DEFAULT-VALUE}).")
+    long callTimeoutSeconds = 600;
 
     @Option(names = {"-t", "--task"}, required = true, paramLabel = "NAME", description = "Task (see 'flowbench tasks').")
     String task;
@@ -161,7 +172,7 @@ final class RunCommand implements Callable<Integer> {
             throw usage("--task " + task + " is not a task of suite " + s.name() + " v" + s.version() + " (its tasks: "
                     + String.join(", ", s.tasks()) + ")");
         }
-        if (s.algorithms().stream().noneMatch(a -> a.name().equals(algorithm))) {
+        if (external == null && s.algorithms().stream().noneMatch(a -> a.name().equals(algorithm))) {
             throw usage("--algorithm " + algorithm + " is not an algorithm of suite " + s.name() + " v" + s.version()
                     + " (its algorithms: " + String.join(", ", s.algorithms().stream().map(a -> a.name()).distinct().toList()) + ")");
         }
@@ -178,7 +189,8 @@ final class RunCommand implements Callable<Integer> {
             throw usage("suite " + s.name() + " v" + s.version() + " fixes the protocol, and " + String.join("; ", disagree)
                     + "; drop the flag(s) to run under the suite, or drop --suite for an ad-hoc run");
         }
-        adoptSuiteConfig(s, pr);
+        // an external method is run under the suite's protocol (that is what makes it comparable), with its own config
+        if (external == null) adoptSuiteConfig(s, pr);
         return p;
     }
 
@@ -241,14 +253,47 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         List<Long> runSeeds = seedList();
-        RunSpec runSpec = toSpec(runSeeds.get(0));
         Registry registry = main.context.registry().get();
+        ProgressListener progress = main.context.progress().get();
+        // log lines go to stderr; an in-place progress line is ended first so the two do not overwrite each other
+        PrintStream log = WriterOutputStream.printStream(spec.commandLine().getErr(),
+                () -> { if (progress instanceof ProgressBar bar) bar.finishLine(); });
+        ExternalAlgorithm ext = null;
+        if (external != null) {
+            if (algorithm != null) throw usage("give either --algorithm or --external, not both");
+            if (spec.commandLine().getParseResult().hasMatchedOption("--profile")) {
+                throw usage("--profile: an external method has no profiles; configure it with --set");
+            }
+            if (callTimeoutSeconds < 1) throw usage("--call-timeout: expected >= 1 second, got " + callTimeoutSeconds);
+            registry.task(task);
+            ext = ExternalAlgorithm.start(external, Path.of("").toAbsolutePath(), Duration.ofSeconds(callTimeoutSeconds), log,
+                    Set.copyOf(registry.algorithmNames()));
+            algorithm = ext.name();
+            registry = registry.withAlgorithm(ext);
+            log.println("external method " + ext.name() + " " + ext.version() + " (" + ext.family() + "), started by: " + external);
+        } else if (algorithm == null) {
+            throw usage("give --algorithm NAME (see 'flowbench algorithms') or --external CMD (a learner speaking clients/PROTOCOL.md)");
+        }
+        try {
+            return call(o, runSeeds, registry, ext, progress, log);
+        } finally {
+            if (ext != null) ext.closeIdle();
+        }
+    }
+
+    private int call(PrintWriter o, List<Long> runSeeds, Registry registry, ExternalAlgorithm ext, ProgressListener progress,
+                     PrintStream log) throws Exception {
+        RunSpec runSpec = toSpec(runSeeds.get(0));
         // a --set key that names nothing is a usage error (status 2), found before any data is touched
         flowbench.harness.env.TaskMode mode = registry.task(task).mode();
         Algorithm<?> chosen = registry.algorithm(algorithm);
         try {
-            Configs.canonicalKeys(chosen.name(), chosen.configType(), overrides);
-            Configs.refuseInert(chosen.name(), chosen.configType(), mode, overrides);
+            if (ext != null) {
+                ext.resolve(Domains.of(task), overrides);
+            } else {
+                Configs.canonicalKeys(chosen.name(), chosen.configType(), overrides);
+                Configs.refuseInert(chosen.name(), chosen.configType(), mode, overrides);
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--set: " + e.getMessage(), e,
                     spec.findOption("--set"), String.valueOf(overrides));
@@ -256,7 +301,8 @@ final class RunCommand implements Callable<Integer> {
         if (dryRun) {
             registry.task(task);
             Algorithm<?> alg = registry.algorithm(algorithm);
-            Configs.Resolved<?> r = Configs.resolve(alg, profile, Domains.of(task), overrides);
+            Configs.Resolved<?> r = ext != null ? ext.resolve(Domains.of(task), overrides)
+                    : Configs.resolve(alg, profile, Domains.of(task), overrides);
             Record config = r.config();
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("spec", runSpec);
@@ -269,14 +315,11 @@ final class RunCommand implements Callable<Integer> {
                 doc.put("seeds", runSeeds);
                 doc.put("runDirs", runSeeds.stream().map(sd -> Runner.runDir(out, toSpec(sd)).toString()).toList());
             }
+            if (ext != null) doc.put("external", ext.provenance());
             o.print(Json.pretty(doc));
             o.flush();
             return 0;
         }
-        ProgressListener progress = main.context.progress().get();
-        // log lines go to stderr; an in-place progress line is ended first so the two do not overwrite each other
-        PrintStream log = WriterOutputStream.printStream(spec.commandLine().getErr(),
-                () -> { if (progress instanceof ProgressBar bar) bar.finishLine(); });
         // SIGTERM (a scheduler's preemption or time limit) or Ctrl-C: the run checkpoints at its current step first
         flowbench.harness.protocol.RunStop stop = new flowbench.harness.protocol.RunStop();
         Thread stopHook = stop.onShutdown(STOP_GRACE_SECONDS);
@@ -294,7 +337,7 @@ final class RunCommand implements Callable<Integer> {
 
     private int runAll(PrintWriter o, RunSpec runSpec, List<Long> runSeeds, RunOptions options, ProgressListener progress,
                        Registry registry) throws Exception {
-        if (runSeeds.size() > 1) return runSeeds(o, runSeeds, options, progress);
+        if (runSeeds.size() > 1) return runSeeds(o, runSeeds, options, progress, registry);
         // Ctrl-C (SIGINT/SIGTERM) mid-run: say where the run lives and that the same command resumes it
         Thread hook = Interrupted.hook("the run in " + Runner.runDir(out, runSpec),
                 "run the same command again: it resumes from the run's last checkpoint");
@@ -309,7 +352,7 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int runSeeds(PrintWriter o, List<Long> runSeeds, RunOptions options, ProgressListener progress)
+    private int runSeeds(PrintWriter o, List<Long> runSeeds, RunOptions options, ProgressListener progress, Registry registry)
             throws InterruptedException {
         List<RunSpec> specs = runSeeds.stream().map(this::toSpec).toList();
         Thread hook = Interrupted.hook("the runs in " + Runner.runDir(out, specs.get(0)).getParent() + " (seeds "
@@ -317,7 +360,7 @@ final class RunCommand implements Callable<Integer> {
                 "run the same command again: each seed resumes from its last checkpoint");
         List<RunPool.Result> results;
         try {
-            results = new RunPool(new Runner(main.context.registry().get(), main.context.datasetLoader()), jobs)
+            results = new RunPool(new Runner(registry, main.context.datasetLoader()), jobs)
                     .runAll(specs, out, options, s -> "seed" + s.seed(), s -> {});
         } finally {
             Interrupted.release(hook);

@@ -103,7 +103,7 @@ public final class NameMigration {
         return new RunRecord(r.schemaVersion(), r.status(), new RunRecord.Identity(id.algorithm(), id.algorithmPaper(),
                 id.algorithmFamily(), newTask, newDataset, id.seed(), runId), newSpec, r.profile(), r.config(),
                 r.configHash(), r.parameterCount(), files, r.protocol(), r.evaluations(), r.summary(), r.timing(),
-                r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain());
+                r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain(), r.external(), r.failure());
     }
 
     /** Each old name where it stands as a name: not inside a longer name, not after OGBench's prefix. */

@@ -41,6 +41,23 @@ public final class Registry {
         for (BenchProvider b : benchProviders) putUnique(benches, "bench", b.name(), b, b);
     }
 
+    private Registry(Registry base) {
+        taskOwners.putAll(base.taskOwners);
+        datasetOwners.putAll(base.datasetOwners);
+        algorithms.putAll(base.algorithms);
+        benches.putAll(base.benches);
+    }
+
+    /** This registry plus {@code extra} (an external method for one invocation); a name already taken is refused. */
+    public Registry withAlgorithm(Algorithm<?> extra) {
+        if (algorithms.containsKey(extra.name())) {
+            throw new IllegalArgumentException("algorithm '" + extra.name() + "' is already registered; an added method needs a name of its own");
+        }
+        Registry r = new Registry(this);
+        r.algorithms.put(extra.name(), extra);
+        return r;
+    }
+
     /** Discovers every provider visible to {@code loader}. */
     public static Registry load(ClassLoader loader) {
         return new Registry(loadAll(TaskProvider.class, loader), loadAll(AlgorithmProvider.class, loader),

@@ -32,11 +32,38 @@ public record RunRecord(
         String startedAt,
         String finishedAt,
         int resumes,
-        @JsonInclude(JsonInclude.Include.NON_NULL) DomainRecord domain) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) DomainRecord domain,
+        @JsonInclude(JsonInclude.Include.NON_NULL) External external,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Failure failure) {
 
     public static final int SCHEMA_VERSION = 1;
     public static final String RUNNING = "running";
     public static final String COMPLETE = "complete";
+    /** The run stopped on an error ({@link #failure} says which); it resumes from its last checkpoint when run again. */
+    public static final String FAILED = "failed";
+
+    /** A record of a run by one of flowbench's own (Java) algorithms that has not failed. */
+    public RunRecord(int schemaVersion, String status, Identity identity, RunSpec spec, String profile, JsonNode config,
+                     String configHash, long parameterCount, List<DatasetFile> datasets, ProtocolFields protocol,
+                     List<Evaluation> evaluations, List<PolicySummary> summary, Timing timing, MachineInfo machine,
+                     SoftwareInfo software, String startedAt, String finishedAt, int resumes, DomainRecord domain) {
+        this(schemaVersion, status, identity, spec, profile, config, configHash, parameterCount, datasets, protocol,
+                evaluations, summary, timing, machine, software, startedAt, finishedAt, resumes, domain, null, null);
+    }
+
+    /**
+     * Provenance of a method that ran as an external learner (clients/PROTOCOL.md): the command the harness started,
+     * the protocol version, the agent's own description (name, version, family, paper, code URL), the client library
+     * and the environment fingerprint it reported (interpreter, package-list hash, git revision of the method's code,
+     * accelerator). Absent for flowbench's own algorithms.
+     */
+    public record External(String command, int protocol, JsonNode agent, JsonNode client, JsonNode environment) {}
+
+    /**
+     * Why a run stopped: a named kind ({@code crashed}, {@code timeout}, {@code non-finite}, … for external learners,
+     * {@code exception} otherwise), the message, and the number of updates done when it happened.
+     */
+    public record Failure(String kind, String message, long step, String at) {}
 
     public boolean complete() {
         return COMPLETE.equals(status);

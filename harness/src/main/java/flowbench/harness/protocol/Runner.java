@@ -3,6 +3,7 @@ package flowbench.harness.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import flowbench.harness.agent.AgentContext;
 import flowbench.harness.agent.Algorithm;
+import flowbench.harness.agent.BlockLearner;
 import flowbench.harness.domain.Domains;
 import flowbench.harness.agent.Learner;
 import flowbench.harness.agent.Policy;
@@ -187,6 +188,9 @@ public final class Runner {
         private double checkpointSeconds;
         private int resumes;
         private String startedAt;
+        /** Updates done so far (for a failure's record). */
+        private long stepsDone;
+        private RunRecord.Failure failure;
         /** The run's evaluator: its environment (an OGBench bridge) lives from the first evaluation to the run's end. */
         private Evaluator evaluator;
 
@@ -206,8 +210,12 @@ public final class Runner {
 
         RunOutcome run() throws IOException {
             // everything that can be checked without touching the run folder is checked first
-            Configs.refuseInert(algorithm.name(), algorithm.configType(), task.mode(), spec.overrides());
-            resolved = Configs.resolve(algorithm, spec.profile(), Domains.of(task.name()), spec.overrides());
+            if (algorithm instanceof ForeignAlgorithm<C> foreign) {
+                resolved = foreign.resolve(Domains.of(task.name()), spec.overrides());
+            } else {
+                Configs.refuseInert(algorithm.name(), algorithm.configType(), task.mode(), spec.overrides());
+                resolved = Configs.resolve(algorithm, spec.profile(), Domains.of(task.name()), spec.overrides());
+            }
             config = resolved.config();
             configHash = Configs.hash(config);
             Path dataDir = Path.of(spec.datasetDir());
@@ -313,7 +321,39 @@ public final class Runner {
             }
             runId = runId();
 
-            learner = algorithm.create(config, new AgentContext(task, train, val, spec.seed(), spec.profile()));
+            try {
+                return trainAndEvaluate(prev, train, val);
+            } catch (RunStop.Stopped s) {
+                throw s;
+            } catch (RuntimeException | Error e) {
+                recordFailure(e);
+                throw e;
+            } finally {
+                if (learner != null) learner.close();
+            }
+        }
+
+        /**
+         * Writes the record of a run that stopped on an error: status failed, the error's kind and message. Its last
+         * checkpoint stays, so running it again resumes; the evaluations after that checkpoint are not part of a result.
+         */
+        private void recordFailure(Throwable e) {
+            String kind = e instanceof NamedFailure nf ? nf.kind() : "exception";
+            String msg = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            failure = new RunRecord.Failure(kind, msg, stepsDone, Instant.now().toString());
+            say("run failed (" + kind + ") at step " + stepsDone + ": " + dir);
+            try {
+                writeRecord(RunRecord.FAILED, null);
+            } catch (IOException | RuntimeException w) {
+                e.addSuppressed(w);
+            }
+        }
+
+        private RunOutcome trainAndEvaluate(RunRecord prev, Dataset train, Dataset val) throws IOException {
+            AgentContext context = new AgentContext(task, train, val, spec.seed(), spec.profile());
+            learner = algorithm instanceof ForeignAlgorithm<C> foreign
+                    ? foreign.create(config, context, protocol, resolved.domain(), spec.overrides())
+                    : algorithm.create(config, context);
             chunkLengths = new LinkedHashMap<>();
             for (Map.Entry<String, Policy> e : learner.policies().entrySet()) chunkLengths.put(e.getKey(), e.getValue().chunkLength());
 
@@ -329,6 +369,7 @@ public final class Runner {
                 if (latest.isPresent()) {
                     step = restore(latest.get());
                     resumedFrom = step;
+                    stepsDone = step;
                     say("resuming " + dir + " from step " + step);
                 } else {
                     say("resuming " + dir + ": no checkpoint yet, starting from step 0");
@@ -371,8 +412,16 @@ public final class Runner {
                     throw new RunStop.Stopped(dir.toString(), step);
                 }
                 long t0 = System.nanoTime();
-                Map<String, Double> metrics = learner.update(step, Seeds.rng(spec.seed(), "train", step));
+                Map<String, Double> metrics;
+                if (learner instanceof BlockLearner block) {
+                    long end = nextBoundary(step, total);
+                    metrics = block.updateBlock(step, (int) (end - step));
+                    while (step < end - 1) hooks.afterUpdate(++step);
+                } else {
+                    metrics = learner.update(step, Seeds.rng(spec.seed(), "train", step));
+                }
                 step++;
+                stepsDone = step;
                 hooks.afterUpdate(step);
                 if (protocol.isLogStep(step)) {
                     Map<String, Double> val = learner.validate(Seeds.rng(spec.seed(), "validate", step));
@@ -391,6 +440,19 @@ public final class Runner {
                 }
                 if (eval) writeRecord(RunRecord.RUNNING, null);
             }
+        }
+
+        /**
+         * The first step after {@code step} at which the loop logs, evaluates or checkpoints (or the end): a block learner
+         * trains up to it in one call, so its record has the same rows as one call per update.
+         */
+        private long nextBoundary(long step, long total) {
+            long end = step + 1;
+            while (end < total && end - step < Integer.MAX_VALUE && !protocol.isLogStep(end) && !protocol.isEvalStep(end)
+                    && !protocol.isCheckpointStep(end)) {
+                end++;
+            }
+            return end;
         }
 
         private void evaluate(long step) {
@@ -472,9 +534,11 @@ public final class Runner {
                     new RunRecord.Identity(algorithm.name(), algorithm.paper(), algorithm.family(), task.name(),
                             task.datasetName(), spec.seed(), runId),
                     spec.withDatasetDir(PortablePaths.of(Path.of(spec.datasetDir()))), spec.profile(), Configs.toJson(config),
-                    configHash, learner.parameterCount(), datasetFiles, pf,
+                    configHash, learner == null ? 0 : learner.parameterCount(), datasetFiles, pf,
                     List.copyOf(evaluations), summarise(evaluations), timing, MachineInfo.current(), SoftwareInfo.current(),
-                    startedAt, finishedAt, resumes, domainRecord(resolved));
+                    startedAt, finishedAt, resumes, domainRecord(resolved),
+                    algorithm instanceof ForeignAlgorithm<?> foreign ? foreign.provenance() : null,
+                    RunRecord.FAILED.equals(status) ? failure : null);
             Json.writeAtomically(dir.resolve(RUN_JSON), r);
             return r;
         }

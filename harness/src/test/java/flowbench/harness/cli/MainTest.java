@@ -69,7 +69,10 @@ class MainTest {
         assertTrue(r.err.contains("Try 'flowbench run --help' for more information."), r.err);
         r = run("run", "-t", FakeTask.GC);
         assertEquals(2, r.code);
-        assertTrue(r.err.contains("Missing required option: '--algorithm=NAME'"), r.err);
+        assertTrue(r.err.contains("give --algorithm NAME (see 'flowbench algorithms') or --external CMD"), r.err);
+        r = run("run", "-a", "fake-bc", "--external", "python learner.py", "-t", FakeTask.GC);
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("give either --algorithm or --external, not both"), r.err);
         r = run("run", "-a", "fake-bc", "-t", FakeTask.GC, "--train-steps", "many");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("Invalid value for option '--train-steps': 'many' is not a long"), r.err);

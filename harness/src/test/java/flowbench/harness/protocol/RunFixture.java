@@ -18,12 +18,12 @@ import java.util.Map;
 
 /** Shared set-up for runner tests: fake registry, generated .npz files, comparison modulo timing fields. */
 public final class RunFixture {
-    static final Registry REGISTRY = new Registry(List.of(new FakeProviders.Tasks()), List.of(new FakeProviders.Algorithms()),
+    public static final Registry REGISTRY = new Registry(List.of(new FakeProviders.Tasks()), List.of(new FakeProviders.Algorithms()),
             List.of(new FakeProviders.Bench()));
 
     private RunFixture() {}
 
-    static Path generateData(Path dir, long seed) throws IOException {
+    public static Path generateData(Path dir, long seed) throws IOException {
         Files.createDirectories(dir);
         new FakeGenerator().generate(20, 20, seed, Runner.datasetFile(dir, FakeTask.DATASET, false),
                 Runner.datasetFile(dir, FakeTask.DATASET, true), ProgressListener.NONE);
@@ -37,7 +37,7 @@ public final class RunFixture {
     }
 
     /** run.json without the fields that may differ between an uninterrupted and a resumed run. */
-    static JsonNode comparable(Path runDir) throws IOException {
+    public static JsonNode comparable(Path runDir) throws IOException {
         ObjectNode n = (ObjectNode) Json.mapper().readTree(runDir.resolve(Runner.RUN_JSON).toFile());
         n.remove(List.of("timing", "startedAt", "finishedAt", "resumes"));
         return n;
@@ -77,7 +77,7 @@ public final class RunFixture {
         return out;
     }
 
-    static List<String> checkpointNames(Path runDir) throws IOException {
+    public static List<String> checkpointNames(Path runDir) throws IOException {
         try (var s = Files.list(runDir.resolve(Runner.CHECKPOINTS))) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }

@@ -185,7 +185,11 @@ class RunnerTest {
         Path dir = Runner.runDir(out, RunFixture.spec(data));
         assertThrows(SimulatedCrash.class, () -> runner.run(RunFixture.spec(data), out, RunOptions.defaults().withHooks(crashAfterUpdate(27))));
         RunRecord partial = Json.read(dir.resolve(Runner.RUN_JSON), RunRecord.class);
-        assertEquals("running", partial.status());
+        // the record says why the run stopped; its evaluation at 20 is kept, but a failed run is never a result
+        assertEquals(RunRecord.FAILED, partial.status());
+        assertEquals("exception", partial.failure().kind());
+        assertEquals(27, partial.failure().step());
+        assertTrue(partial.failure().message().contains("simulated crash"), partial.failure().message());
         assertEquals(List.of(0L, 20L), partial.evaluations().stream().map(Evaluation::step).toList());
         // what a kill in the middle of writes would leave behind
         Files.writeString(dir.resolve(".train.csv.9999.tmp"), "step,wall_s\n5,0.1\n2");
