@@ -56,7 +56,8 @@ class JaxFlowBC(Agent):
     family = "training-time"
     paper = "Lipman et al., Flow Matching for Generative Modeling (ICLR 2023)"
     description = "Flow-matching behavioural cloning in JAX/optax (flowbench-client example, flow-bc's cpu defaults)"
-    code_url = "clients/python/examples/jax_flow_bc.py"
+    code_url = ""  # a submission names the public repository here (an http(s) URL)
+    deterministic = True  # on the CPU: every random number comes from the harness's seeds
     defaults = {"hidden": [256, 256, 256], "batch_size": 256, "learning_rate": 3e-4, "flow_steps": 10,
                 "horizon": 0, "discount": 0.0, "weight_by_valid": True}  # 0: the domain's value, as torch_flow_bc
 

@@ -64,7 +64,8 @@ class NumpyBC(Agent):
     family = "training-time"
     paper = ""
     description = "Behaviour cloning, one tanh hidden layer, hand-written numpy gradients (flowbench-client example)"
-    code_url = "clients/python/examples/numpy_bc.py"
+    code_url = ""  # a submission names the public repository here (an http(s) URL)
+    deterministic = True  # on the CPU: every random number comes from the harness's seeds
     defaults = {"hidden": 64, "batch_size": 64, "learning_rate": 1e-3}
 
     def init(self, spec):

@@ -60,7 +60,8 @@ class TorchFlowBC(Agent):
     paper = ("Lipman et al., Flow Matching for Generative Modeling (ICLR 2023); as the BC baseline of Park et al., "
              "Flow Q-Learning (ICML 2025)")
     description = "Flow-matching behavioural cloning in PyTorch (flowbench-client example, Java flow-bc's cpu defaults)"
-    code_url = "clients/python/examples/torch_flow_bc.py"
+    code_url = ""  # a submission names the public repository here (an http(s) URL)
+    deterministic = True  # on the CPU: every random number comes from the harness's seeds
     defaults = {
         "hidden": [256, 256, 256],
         "layer_norm": False,

@@ -49,7 +49,9 @@ class NumpyBCOverProtocolTest(ServeTestCase):
         reply, _ = c.ok(hello())
         self.assertEqual(reply["protocol"], 1)
         self.assertEqual(reply["agent"]["name"], "numpy-bc")
-        self.assertEqual(set(reply["agent"]), {"name", "version", "family", "paper", "description", "code_url"})
+        self.assertEqual(set(reply["agent"]), {"name", "version", "family", "paper", "description", "code_url",
+                                               "deterministic", "tolerance"})
+        self.assertIs(reply["agent"]["deterministic"], True)
         self.assertEqual(reply["defaults"], {"hidden": 64, "batch_size": 64, "learning_rate": 1e-3})
         self.assertEqual(reply["client"], {"name": "flowbench-client", "version": "0.1.0"})
         env = reply["environment"]

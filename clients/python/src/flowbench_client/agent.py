@@ -109,6 +109,10 @@ class Agent:
     paper: str = ""
     description: str = ""
     code_url: str = ""
+    #: True when a rerun with the same seed and config gives the same per-episode outcomes (the leaderboard then
+    #: requires exactly that to mark a submission reproduced); else ``tolerance`` bounds the success difference it accepts
+    deterministic: bool = False
+    tolerance: float = 0.0
     #: the configuration; the user's --set key=value must name one of these keys (nested dicts allowed)
     defaults: Dict[str, Any] = {}
 
@@ -150,4 +154,5 @@ class Agent:
     def info(self) -> Dict[str, str]:
         """The ``agent`` object of the ``hello`` reply."""
         return {"name": self.name, "version": self.version, "family": self.family, "paper": self.paper,
-                "description": self.description, "code_url": self.code_url}
+                "description": self.description, "code_url": self.code_url,
+                "deterministic": bool(self.deterministic), "tolerance": float(self.tolerance)}

@@ -1056,6 +1056,7 @@ public final class Site {
         t.row("algorithm", rec.identity().algorithm());
         t.row("algorithm paper", rec.identity().algorithmPaper());
         t.row("algorithm family", rec.identity().algorithmFamily());
+        externalRows(t, rec.external());
         t.row("run seed", rec.identity().seed());
         t.row("eval seed", rec.protocol().evalSeed());
         t.row("episode seeds", rec.protocol().episodeSeeds());
@@ -1091,6 +1092,37 @@ public final class Site {
             t.row("Java", rec.machine().javaVersion() + ", " + rec.machine().javaVendor() + ", " + rec.machine().javaVm());
         }
         return t;
+    }
+
+    /**
+     * A method that ran as an external learner (docs/external.md): the command the harness started, the method's own
+     * description and the environment fingerprint its client reported. Text only: a code URL is shown, not linked,
+     * here (the method page links an http(s) one).
+     */
+    static void externalRows(Table t, RunRecord.External ex) {
+        if (ex == null) return;
+        JsonNode ag = ex.agent() == null ? Json.mapper().createObjectNode() : ex.agent();
+        JsonNode cl = ex.client() == null ? Json.mapper().createObjectNode() : ex.client();
+        JsonNode env = ex.environment() == null ? Json.mapper().createObjectNode() : ex.environment();
+        t.row("external learner command", ex.command());
+        t.row("external protocol version", ex.protocol());
+        t.row("method version", ag.path("version").asText(""));
+        String url = ag.path("code_url").asText("");
+        t.row("method code", url.isEmpty() ? "(none given)" : url);
+        t.row("method declares deterministic", ag.path("deterministic").isBoolean() ? ag.path("deterministic").asText()
+                : "not declared");
+        if (ag.path("tolerance").isNumber()) t.row("method's reproduction tolerance", ag.path("tolerance").asDouble());
+        t.row("client", (cl.path("name").asText("") + " " + cl.path("version").asText("")).strip());
+        t.row("interpreter", env.path("language").asText(""));
+        t.row("platform", env.path("platform").asText(""));
+        t.row("installed packages", env.path("packages").isNumber()
+                ? env.path("packages").asInt() + " (list SHA-256 " + env.path("packages_sha256").asText("") + ")"
+                : env.path("packages_sha256").asText(""));
+        JsonNode git = env.path("git");
+        t.row("method git revision", git.isObject() ? git.path("revision").asText("") + (git.path("dirty").asBoolean(false)
+                ? " (uncommitted changes)" : "") : "(not a git checkout)");
+        if (git.isObject() && !git.path("remote").asText("").isEmpty()) t.row("method git remote", git.path("remote").asText());
+        t.row("accelerator", env.path("accelerator").asText(""));
     }
 
     static Table protocolTable(RunRecord rec) {

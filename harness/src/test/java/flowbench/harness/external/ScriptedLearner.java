@@ -162,9 +162,14 @@ public final class ScriptedLearner {
 
     /** The command line that starts this learner with the test's class path. */
     static String command(String mode, int failStep) {
+        return command(mode, failStep, "");
+    }
+
+    /** With a marker argument (ignored by the learner) that lets a test find the process. */
+    static String command(String mode, int failStep, String marker) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return quote(java) + " -cp " + quote(System.getProperty("java.class.path")) + " " + ScriptedLearner.class.getName()
-                + " " + mode + " " + failStep;
+                + " " + mode + " " + failStep + (marker.isEmpty() ? "" : " " + quote(marker));
     }
 
     private static String quote(String s) {
