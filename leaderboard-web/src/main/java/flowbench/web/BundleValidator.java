@@ -49,6 +49,10 @@ import java.util.TreeSet;
  *       {@link Store#methodConfig(RunRecord)}) counting runs already stored (in a suite with a
  *       selection rule, selection seeds do not count), and no duplicate of a stored run or of another run in the
  *       bundle;</li>
+ *   <li>an external learner's {@code external} block (free JSON): at most 16 KiB, its command at most 2000
+ *       characters, and the agent's declarations the reproduction check reads ({@link Reproduction}):
+ *       {@code deterministic} a boolean, {@code tolerance} a number in [0, 1], {@code code_url} empty or an http(s)
+ *       URL of at most 500 characters;</li>
  *   <li>swept policy families under the suite's selection rule: every selection run the rule needs is in the bundle
  *       or stored, complete and exposing every candidate ({@link Sweeps}); the choice itself is recomputed by the
  *       leaderboard, never read from the submission.</li>
@@ -150,6 +154,8 @@ public final class BundleValidator {
             String path = "runs[" + i + "]";
             JsonNode rn = runsNode.get(i);
             int beforeText = ps.list.size() + ps.more;
+            checkExternal(rn, path, ps);
+            if (ps.list.size() + ps.more > beforeText) continue;
             FieldLimits.checkRecord(rn, path, "", ps);
             if (ps.list.size() + ps.more > beforeText) continue;
             List<Problem> shape = RecordSchema.check(rn, RunRecord.class, path);
@@ -253,6 +259,49 @@ public final class BundleValidator {
                                 + suites.get(suite).definition().selection().selectionSeeds() + " of every task; in this bundle"
                                 + " or already stored, complete, exposing every candidate)", f.error());
             }
+        }
+    }
+
+    /**
+     * A run's {@code external} block, before anything else reads it: {@link RunRecord.External} takes the agent, client
+     * and environment as free JSON, so its size is bounded here, and the agent's declarations that decide how the run
+     * is reproduced ({@link Reproduction}) must be well formed. Its shape (an object with command, protocol, agent,
+     * client, environment) is {@link RecordSchema}'s to check; absent or null is a run of flowbench's own algorithms.
+     */
+    private static void checkExternal(JsonNode rn, String path, Problems ps) {
+        if (rn == null || !rn.isObject()) return;
+        JsonNode ext = rn.get("external");
+        if (ext == null || !ext.isObject()) return;
+        String ep = path + ".external";
+        int bytes = Json.canonical(ext).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > FieldLimits.EXTERNAL_JSON_BYTES) {
+            ps.add(ep, "at most " + FieldLimits.EXTERNAL_JSON_BYTES + " bytes of JSON (16 KiB: the command, protocol,"
+                    + " agent, client and environment of an external learner)", "an object of " + bytes + " bytes of JSON");
+            return;
+        }
+        JsonNode cmd = ext.get("command");
+        if (cmd != null && cmd.isTextual() && cmd.textValue().length() > FieldLimits.EXTERNAL_COMMAND) {
+            ps.add(ep + ".command", "text of at most " + FieldLimits.EXTERNAL_COMMAND + " characters (the command that"
+                    + " started the learner)", "text of " + cmd.textValue().length() + " characters");
+        }
+        JsonNode agent = ext.get("agent");
+        if (agent == null || !agent.isObject()) return;
+        JsonNode d = agent.get("deterministic");
+        if (d != null && !d.isBoolean()) {
+            ps.add(ep + ".agent.deterministic", "true or false (whether a rerun with the same seed and config gives the"
+                    + " same per-episode outcomes)", RecordSchema.describe(d));
+        }
+        JsonNode t = agent.get("tolerance");
+        if (t != null && !(t.isNumber() && t.doubleValue() >= 0 && t.doubleValue() <= 1)) {
+            ps.add(ep + ".agent.tolerance", "a number in [0, 1] (the largest difference in a policy's overall success at"
+                    + " an evaluation that still reproduces the run)", RecordSchema.describe(t));
+        }
+        JsonNode u = agent.get("code_url");
+        if (u != null && !(u.isTextual() && (u.textValue().isEmpty()
+                || u.textValue().length() <= FieldLimits.CODE_URL && httpUrl(u.textValue())))) {
+            ps.add(ep + ".agent.code_url", "empty, or an http(s) URL of at most " + FieldLimits.CODE_URL + " characters",
+                    u.isTextual() && u.textValue().length() > FieldLimits.CODE_URL
+                            ? "text of " + u.textValue().length() + " characters" : RecordSchema.describe(u));
         }
     }
 

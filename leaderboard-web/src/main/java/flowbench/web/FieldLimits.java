@@ -31,6 +31,13 @@ final class FieldLimits {
     static final int RECORD_KEY = 200;
     /** Any other text value in a run record (protocol descriptions, paths, config values, ...). */
     static final int RECORD_TEXT = 2000;
+    /**
+     * A run record's {@code external} block (an external learner's provenance: command, agent, client, environment;
+     * free JSON), as compact canonical JSON in UTF-8 bytes: 16 KiB.
+     */
+    static final int EXTERNAL_JSON_BYTES = 16 * 1024;
+    /** {@code external.command}: the command line that started the learner. */
+    static final int EXTERNAL_COMMAND = 2000;
 
     /** Limits by the last field name of a record path, where they differ from {@link #RECORD_TEXT}. */
     private static final Map<String, Integer> BY_FIELD = Map.of("policy", POLICY);

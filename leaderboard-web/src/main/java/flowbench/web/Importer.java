@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * Imports a harness results folder (what {@code flowbench suite run} writes): every {@code summary.json} registers its
  * suite (unless a shipped or file definition is already known), every complete {@code run.json} is stored as
- * "reproduced". A {@code superseded.json} beside the folder (a published report's {@code reports/<suite>/<version>/},
+ * "reproduced" (a submitted run of the same key only when the harness's record reproduces it, {@link Reproduction};
+ * else it stays "submitted" with the note, counted and listed in the report). A {@code superseded.json} beside the folder (a published report's {@code reports/<suite>/<version>/},
  * see {@link Superseded}) marks the suite version of the folder's runs as superseded; importing the folder again
  * without it clears the mark. Every file is read and checked before anything is stored: one that cannot be read stops
  * the import with its file and reason (and field), and nothing is stored. All runs and the note land in one
@@ -44,13 +45,20 @@ public final class Importer {
      */
     public record Report(int files, int skippedRunning, List<String> warnings, Store.WriteReport written,
                          String superseded, List<String> unregistered) {
+        /**
+         * One line of counts, then one indented line per submitted run the harness did not reproduce (its id, key,
+         * the harness record and the note).
+         */
         public String describe(Path root) {
-            return String.format(java.util.Locale.ROOT, "%s: %d run records (%d new, %d reproduced submissions, %d updated,"
-                            + " %d unchanged, %d still running and skipped)%s%s", root, files, written.inserted(),
-                    written.reproduced(), written.updated(), written.unchanged(), skippedRunning,
+            StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "%s: %d run records (%d new, %d"
+                            + " reproduced submissions, %d updated, %d unchanged, %d submissions not reproduced, %d still"
+                            + " running and skipped)%s%s", root, files, written.inserted(), written.reproduced(),
+                    written.updated(), written.unchanged(), written.notReproduced(), skippedRunning,
                     superseded == null ? "" : "; suite " + superseded + " marked superseded (" + Superseded.FILE + ")",
                     unregistered.isEmpty() ? "" : "; unregistered (no suite definition, not ranked): "
-                            + String.join(", ", unregistered));
+                            + String.join(", ", unregistered)));
+            for (String n : written.notReproducedNotes()) b.append(System.lineSeparator()).append("  ").append(n);
+            return b.toString();
         }
     }
 

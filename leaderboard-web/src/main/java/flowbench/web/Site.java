@@ -1050,6 +1050,7 @@ public final class Site {
         t.row("submitted by", r.submittedBy());
         t.row("stored at", r.createdAt());
         t.row("reproduced at", r.reproducedAt());
+        t.row("reproduction", r.reproductionInWords());
         t.row("suite", rec.protocol().suite());
         t.row("task", rec.identity().task());
         t.row("dataset", rec.identity().datasetName());
@@ -1370,6 +1371,8 @@ public final class Site {
         o.put("submittedBy", r.submittedBy());
         o.put("createdAt", r.createdAt());
         o.put("reproducedAt", r.reproducedAt());
+        // null: a harness run never submitted; "exact" / "within tolerance T"; or the note of a failed check
+        o.put("reproduction", r.reproduction());
         o.set("record", Json.mapper().readTree(sr.runJson()));
         json(ctx, o);
     }

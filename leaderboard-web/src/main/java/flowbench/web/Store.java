@@ -51,10 +51,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Store implements AutoCloseable {
     /**
-     * 2: runs.domain_column and the superseded table; 3: runs.method_config; 4: methods.owner. An older database is
-     * migrated in place on opening.
+     * 2: runs.domain_column and the superseded table; 3: runs.method_config; 4: methods.owner; 5: the renamed task
+     * families; 6: runs.reproduction ({@link Reproduction}). An older database is migrated in place on opening.
      */
-    public static final int SCHEMA_VERSION = 5;
+    public static final int SCHEMA_VERSION = 6;
     /** Hex digits of a method config id ({@link #methodConfig(RunRecord)}). */
     public static final int METHOD_CONFIG_DIGITS = 16;
     public static final String REPRODUCED = "reproduced";
@@ -172,13 +172,26 @@ public final class Store implements AutoCloseable {
         return isUnregistered(storedSuite) ? storedSuite.substring(UNREGISTERED_PREFIX.length()) : storedSuite;
     }
 
-    /** A run row without its JSON ({@code suite}: the stored key, {@link #isUnregistered} for unregistered runs). */
+    /**
+     * A run row without its JSON ({@code suite}: the stored key, {@link #isUnregistered} for unregistered runs).
+     *
+     * @param reproduction the reproduction check ({@link Reproduction}): on a reproduced run, {@value Reproduction#EXACT}
+     *                     or "within tolerance T" for a submission the harness reproduced, null for the harness's own
+     *                     run (never submitted); on a submitted run, null until a harness run of its key was imported,
+     *                     then the note naming the first difference ("not reproduced: ..."). {@link #reproductionInWords}
+     *                     says it in words.
+     */
     public record RunRow(long id, String runId, String suite, String task, String algorithm, long seed, String configHash,
                          String profile, String status, String submittedBy, Long submissionId, String createdAt,
                          String reproducedAt, String datasetName, String trainSha256, String valSha256,
                          long parameterCount, long trainSteps, double totalSeconds, double trainSeconds,
                          double evalSeconds, double stepsPerSecond, String gitRevision, String harnessVersion,
-                         String domainColumn, String methodConfig) {}
+                         String domainColumn, String methodConfig, String reproduction) {
+        /** {@link Reproduction#describe}: e.g. "submitted, and reproduced exactly by the harness (...)". */
+        public String reproductionInWords() {
+            return Reproduction.describe(status, reproduction);
+        }
+    }
 
     /** A run with its full record text (and, for a reproduced submission, the text that was submitted). */
     public record StoredRun(RunRow row, String runJson, String submittedJson, String config) {}
@@ -209,8 +222,22 @@ public final class Store implements AutoCloseable {
      */
     public record SupersededMark(String file, String suite, Superseded.Notice notice) {}
 
-    /** What an import or submission did. */
-    public record WriteReport(int inserted, int reproduced, int updated, int unchanged, List<Long> runIds, Long submissionId) {}
+    /**
+     * What an import or submission did.
+     *
+     * @param reproduced         submitted runs the import's harness records reproduced ({@link Reproduction}): now
+     *                           "reproduced"
+     * @param notReproduced      submitted runs whose harness record differs from what was submitted: they stay (or, for
+     *                           a reproduced submission whose harness record changed, become again) "submitted", with
+     *                           the note; the harness record is not stored
+     * @param notReproducedNotes one line per such run: its id, key and origin, then the note
+     */
+    public record WriteReport(int inserted, int reproduced, int updated, int unchanged, List<Long> runIds, Long submissionId,
+                              int notReproduced, List<String> notReproducedNotes) {
+        public WriteReport(int inserted, int reproduced, int updated, int unchanged, List<Long> runIds, Long submissionId) {
+            this(inserted, reproduced, updated, unchanged, runIds, submissionId, 0, List.of());
+        }
+    }
 
     /** The unique key of a run. */
     public record RunKey(String suite, String task, String algorithm, long seed, String configHash) {
@@ -325,7 +352,7 @@ public final class Store implements AutoCloseable {
                     + " train_seconds REAL NOT NULL, eval_seconds REAL NOT NULL, steps_per_second REAL NOT NULL,"
                     + " git_revision TEXT, harness_version TEXT, protocol TEXT NOT NULL, config TEXT NOT NULL,"
                     + " run_json TEXT NOT NULL, submitted_json TEXT, domain_column TEXT, method_config TEXT NOT NULL,"
-                    + " UNIQUE (suite, task, algorithm, seed, config_hash))"));
+                    + " reproduction TEXT, UNIQUE (suite, task, algorithm, seed, config_hash))"));
             s.execute(dialect.ddl("CREATE TABLE IF NOT EXISTS policy_scores (run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
                     + " policy TEXT NOT NULL, final_step INTEGER NOT NULL, final_success REAL NOT NULL,"
                     + " last3_success REAL NOT NULL, best_success REAL NOT NULL, best_step INTEGER NOT NULL,"
@@ -366,8 +393,9 @@ public final class Store implements AutoCloseable {
      * From {@code from} to {@link #SCHEMA_VERSION}, in one transaction, each step filling its new column from the
      * stored records: 1 to 2, the runs get their domain column (null for records written before domains; the
      * superseded table was already created above); 2 to 3, their method config ({@link #methodConfig(JsonNode)}); 3
-     * to 4, each method's owner ({@link #migrateOwners}). Migrated rather than refused because the main job keeps its
-     * database (runs/leaderboard.db) between runs.
+     * to 4, each method's owner ({@link #migrateOwners}); 4 to 5, the renamed task families
+     * ({@link #migrateRenamedTasks}); 5 to 6, the reproduction of each run ({@link #migrateReproductions}). Migrated
+     * rather than refused because the main job keeps its database (runs/leaderboard.db) between runs.
      */
     private void migrate(Connection c, int from) throws SQLException {
         c.setAutoCommit(false);
@@ -378,6 +406,9 @@ public final class Store implements AutoCloseable {
                 if (from < 3) s.execute(dialect.ddl("ALTER TABLE runs ADD COLUMN method_config TEXT NOT NULL DEFAULT ''"));
                 // a database made by a test from a newer one may have it already
                 if (from < 4 && !hasColumn(c, "methods", "owner")) s.execute(dialect.ddl("ALTER TABLE methods ADD COLUMN owner TEXT"));
+                if (from < 6 && !hasColumn(c, "runs", "reproduction")) {
+                    s.execute(dialect.ddl("ALTER TABLE runs ADD COLUMN reproduction TEXT"));
+                }
             }
             if (from < 4) migrateOwners(c);
             try (PreparedStatement q = c.prepareStatement("SELECT id, run_json FROM runs");
@@ -411,6 +442,7 @@ public final class Store implements AutoCloseable {
                 }
             }
             if (from < 5) migrateRenamedTasks(c);
+            if (from < 6) migrateReproductions(c);
             try (PreparedStatement p = c.prepareStatement("UPDATE meta SET value = ? WHERE key = 'schema'")) {
                 p.setString(1, Integer.toString(SCHEMA_VERSION));
                 p.executeUpdate();
@@ -489,6 +521,72 @@ public final class Store implements AutoCloseable {
                     u.executeUpdate();
                 }
             }
+        }
+    }
+
+    /**
+     * 5 to 6: {@code runs.reproduction}. Before it, a submitted run became "reproduced" whenever a harness run of its
+     * key was imported, whatever that run's results. Each such run (status reproduced with a submitted record) is now
+     * checked ({@link Reproduction#check}: the submitted record against the stored harness record): when it passes,
+     * its reproduction is stored ("exact" or "within tolerance T"); when it does not, the run goes back to
+     * "submitted" with its submitted record and the note, as an import would have left it (the harness record stays in
+     * its results folder, and importing it again gives the same note). The harness's own runs and submitted runs keep
+     * a null reproduction.
+     */
+    private static void migrateReproductions(Connection c) throws SQLException {
+        record Row(long id, String runJson, String submittedJson) {}
+        List<Row> rows = new ArrayList<>();
+        // read first, then written: the rewrites below touch the table being read
+        try (PreparedStatement q = c.prepareStatement("SELECT id, run_json, submitted_json FROM runs WHERE status = '"
+                + REPRODUCED + "' AND submitted_json IS NOT NULL ORDER BY id");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3)));
+        }
+        for (Row row : rows) {
+            Reproduction.Verdict v = Reproduction.check(storedRecord(row.submittedJson(), row.id(), "submitted record"),
+                    storedRecord(row.runJson(), row.id(), "record"));
+            if (v.reproduced()) setReproduction(c, row.id(), v.text());
+            else unreproduce(c, row.id(), row.submittedJson(), v.text());
+        }
+    }
+
+    /** A stored record (run_json or submitted_json of run {@code id}), read back. */
+    private static RunRecord storedRecord(String json, long id, String what) throws SQLException {
+        try {
+            return Json.mapper().readValue(json, RunRecord.class);
+        } catch (java.io.IOException e) {
+            throw new SQLException("stored " + what + " of run " + id + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static void setReproduction(Connection c, long id, String reproduction) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE runs SET reproduction = ? WHERE id = ?")) {
+            p.setString(1, reproduction);
+            p.setLong(2, id);
+            p.executeUpdate();
+        }
+    }
+
+    /**
+     * A reproduced submission whose harness record does not reproduce it: back to "submitted", its submitted record
+     * (and the scores it gives) restored, with the note. A submitted record of a task renamed since (schema 5) gets
+     * the new names, as the run row has them.
+     */
+    private static void unreproduce(Connection c, long id, String submittedJson, String note) throws SQLException {
+        RunRecord s = storedRecord(submittedJson, id, "submitted record");
+        String task = s.identity().task(), dataset = s.identity().datasetName();
+        String newTask = TaskRenames.of(task).orElse(task), newDataset = TaskRenames.of(dataset).orElse(dataset);
+        String json = submittedJson;
+        if (!newTask.equals(task) || !newDataset.equals(dataset)) {
+            s = NameMigration.renamed(s, newTask, newDataset);
+            json = Json.pretty(s);
+        }
+        replaceRun(c, id, new ParsedRun(s, json, "stored run " + id), null, null);
+        try (PreparedStatement p = c.prepareStatement("UPDATE runs SET status = '" + SUBMITTED + "', submitted_json = NULL,"
+                + " reproduced_at = NULL, reproduction = ? WHERE id = ?")) {
+            p.setString(1, note);
+            p.setLong(2, id);
+            p.executeUpdate();
         }
     }
 
@@ -748,7 +846,8 @@ public final class Store implements AutoCloseable {
     private static final String RUN_COLUMNS = "r.id, r.run_id, r.suite, r.task, r.algorithm, r.seed, r.config_hash,"
             + " r.profile, r.status, r.submitted_by, r.submission_id, r.created_at, r.reproduced_at, r.dataset_name,"
             + " r.train_sha256, r.val_sha256, r.parameter_count, r.train_steps, r.total_seconds, r.train_seconds,"
-            + " r.eval_seconds, r.steps_per_second, r.git_revision, r.harness_version, r.domain_column, r.method_config";
+            + " r.eval_seconds, r.steps_per_second, r.git_revision, r.harness_version, r.domain_column, r.method_config,"
+            + " r.reproduction";
 
     private static RunRow runRow(ResultSet rs) throws SQLException {
         long sub = rs.getLong(11);
@@ -757,7 +856,7 @@ public final class Store implements AutoCloseable {
                 rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), submission, rs.getString(12),
                 rs.getString(13), rs.getString(14), rs.getString(15), rs.getString(16), rs.getLong(17), rs.getLong(18),
                 rs.getDouble(19), rs.getDouble(20), rs.getDouble(21), rs.getDouble(22), rs.getString(23),
-                rs.getString(24), rs.getString(25), rs.getString(26));
+                rs.getString(24), rs.getString(25), rs.getString(26), rs.getString(27));
     }
 
     public List<RunRow> runsOfSuite(String suite) throws SQLException {
@@ -785,7 +884,7 @@ public final class Store implements AutoCloseable {
             p.setLong(1, id);
             try (ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
-                return Optional.of(new StoredRun(runRow(rs), rs.getString(27), rs.getString(28), rs.getString(29)));
+                return Optional.of(new StoredRun(runRow(rs), rs.getString(28), rs.getString(29), rs.getString(30)));
             }
         }
     }
@@ -926,9 +1025,14 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Stores harness runs as "reproduced", all or none. A new key is inserted; a key stored as "submitted" becomes
-     * "reproduced" (the harness record replaces the submitted one, which is kept in {@code submitted_json}); a key
-     * already reproduced is replaced when its record changed and left alone otherwise.
+     * Stores harness runs as "reproduced", all or none. A new key is inserted. A key stored as "submitted" is checked
+     * ({@link Reproduction#check}: the submitted record against the harness's): when the harness reproduced it, it
+     * becomes "reproduced" (the harness record replaces the submitted one, which is kept in {@code submitted_json}) with
+     * its reproduction ("exact" or "within tolerance T"); when not, it stays "submitted", the harness record is not
+     * stored, and the note naming the first difference is (counted in {@link WriteReport#notReproduced}). A key
+     * already reproduced is replaced when its record changed and left alone otherwise; a reproduced submission whose
+     * harness record changed is checked again against what was submitted, and goes back to "submitted" (its
+     * submitted record restored, with the note) when the new record does not reproduce it.
      *
      * @throws SQLException when a run's suite is unknown or the database refuses a row; nothing is then stored
      */
@@ -956,6 +1060,20 @@ public final class Store implements AutoCloseable {
         return importRuns(runs, mark, true);
     }
 
+    /** An external method's own description (docs/external.md), else "" as for flowbench's algorithms. */
+    static String externalDescription(RunRecord r) {
+        if (r.external() == null || r.external().agent() == null) return "";
+        String d = r.external().agent().path("description").asText("");
+        return d.length() > FieldLimits.DESCRIPTION ? d.substring(0, FieldLimits.DESCRIPTION) : d;
+    }
+
+    /** An external method's code URL when it is an http(s) URL of sane length, else null. */
+    static String externalCodeUrl(RunRecord r) {
+        if (r.external() == null || r.external().agent() == null) return null;
+        String u = r.external().agent().path("code_url").asText("");
+        return (u.startsWith("https://") || u.startsWith("http://")) && u.length() <= 500 ? u : null;
+    }
+
     private WriteReport importRuns(List<ParsedRun> runs, SupersededMark mark, boolean allowUnregistered)
             throws SQLException {
         writeLock.lock();
@@ -964,6 +1082,7 @@ public final class Store implements AutoCloseable {
             try {
                 int inserted = 0, reproduced = 0, updated = 0, unchanged = 0;
                 List<Long> ids = new ArrayList<>();
+                List<String> notes = new ArrayList<>();
                 Set<String> touched = new LinkedHashSet<>();
                 String now = Instant.now().toString();
                 for (ParsedRun pr : runs) {
@@ -975,7 +1094,7 @@ public final class Store implements AutoCloseable {
                     }
                     requireSuite(c, suite, pr.origin());
                     insertMethodIfAbsent(c, new MethodInfo(r.identity().algorithm(), r.identity().algorithmPaper(),
-                            r.identity().algorithmFamily(), "", null, REPRODUCED, now, HARNESS));
+                            r.identity().algorithmFamily(), externalDescription(r), externalCodeUrl(r), REPRODUCED, now, HARNESS));
                     RunKey key = RunKey.of(r);
                     key = new RunKey(suite, key.task(), key.algorithm(), key.seed(), key.configHash());
                     Long id = find(c, key);
@@ -983,25 +1102,49 @@ public final class Store implements AutoCloseable {
                         ids.add(insertRun(c, pr, suite, REPRODUCED, null, null, now));
                         inserted++;
                     } else {
-                        String status;
-                        String oldJson;
-                        try (PreparedStatement p = c.prepareStatement("SELECT status, run_json FROM runs WHERE id = ?")) {
+                        String status, oldJson, submittedJson, reproduction;
+                        try (PreparedStatement p = c.prepareStatement("SELECT status, run_json, submitted_json, reproduction"
+                                + " FROM runs WHERE id = ?")) {
                             p.setLong(1, id);
                             try (ResultSet rs = p.executeQuery()) {
                                 rs.next();
                                 status = rs.getString(1);
                                 oldJson = rs.getString(2);
+                                submittedJson = rs.getString(3);
+                                reproduction = rs.getString(4);
                             }
                         }
-                        ids.add(id);
                         if (SUBMITTED.equals(status)) {
-                            replaceRun(c, id, pr, oldJson, now);
-                            reproduced++;
+                            Reproduction.Verdict v = Reproduction.check(storedRecord(oldJson, id, "record"), r);
+                            if (v.reproduced()) {
+                                replaceRun(c, id, pr, oldJson, now);
+                                setReproduction(c, id, v.text());
+                                ids.add(id);
+                                reproduced++;
+                            } else {
+                                notes.add(notReproducedLine(id, key, pr, v));
+                                if (v.text().equals(reproduction)) continue; // the same note as last time: no change
+                                setReproduction(c, id, v.text());
+                            }
                         } else if (sameRecord(oldJson, pr.json())) {
+                            ids.add(id);
                             unchanged++;
                             continue;
+                        } else if (submittedJson != null) {
+                            // a reproduced submission with a new harness record: checked again against the submission
+                            Reproduction.Verdict v = Reproduction.check(storedRecord(submittedJson, id, "submitted record"), r);
+                            if (v.reproduced()) {
+                                replaceRun(c, id, pr, null, null);
+                                setReproduction(c, id, v.text());
+                                ids.add(id);
+                                updated++;
+                            } else {
+                                unreproduce(c, id, submittedJson, v.text());
+                                notes.add(notReproducedLine(id, key, pr, v));
+                            }
                         } else {
                             replaceRun(c, id, pr, null, null);
+                            ids.add(id);
                             updated++;
                         }
                     }
@@ -1010,7 +1153,7 @@ public final class Store implements AutoCloseable {
                 for (String s : touched) bumpRevision(c, s);
                 if (mark != null) putSuperseded(c, mark, now);
                 c.commit();
-                return new WriteReport(inserted, reproduced, updated, unchanged, ids, null);
+                return new WriteReport(inserted, reproduced, updated, unchanged, ids, null, notes.size(), List.copyOf(notes));
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -1018,6 +1161,11 @@ public final class Store implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** A line of the import's log: the run, its key and the harness record's origin, then the note. */
+    private static String notReproducedLine(long id, RunKey key, ParsedRun pr, Reproduction.Verdict v) {
+        return "run " + id + " " + key + ", harness record " + pr.origin() + ": " + v.text();
     }
 
     private static void putSuperseded(Connection c, SupersededMark mark, String now) throws SQLException {

@@ -244,6 +244,62 @@ final class Fixtures {
                 r.summary(), r.timing(), r.machine(), r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain()));
     }
 
+    /**
+     * The record of an external learner (clients/PROTOCOL.md): an {@code external} block with {@code agent} as the
+     * agent's self-description (null: {@link #agent}'s default), a client and an environment fingerprint as the Python
+     * client reports them. The run id does not depend on it.
+     */
+    static RunRecord withExternal(RunRecord r, ObjectNode agent) {
+        ObjectNode client = Json.mapper().createObjectNode().put("name", "flowbench-client").put("version", "0.1.0");
+        ObjectNode env = Json.mapper().createObjectNode().put("language", "python 3.11.7").put("platform", "Linux-6.1-x86_64")
+                .put("packages_sha256", "ab".repeat(32)).put("packages", 42).put("accelerator", "cpu");
+        env.putNull("git");
+        RunRecord.External ext = new RunRecord.External("python3 examples/numpy_bc.py", 1,
+                agent != null ? agent : agent(r.identity().algorithm(), null, null), client, env);
+        return new RunRecord(r.schemaVersion(), r.status(), r.identity(), r.spec(), r.profile(), r.config(), r.configHash(),
+                r.parameterCount(), r.datasets(), r.protocol(), r.evaluations(), r.summary(), r.timing(), r.machine(),
+                r.software(), r.startedAt(), r.finishedAt(), r.resumes(), r.domain(), ext, r.failure());
+    }
+
+    /**
+     * An external agent's self-description; {@code deterministic} and {@code tolerance} are left out when null (a
+     * method that declares nothing).
+     */
+    static ObjectNode agent(String name, Boolean deterministic, Double tolerance) {
+        ObjectNode a = Json.mapper().createObjectNode().put("name", name).put("version", "1.0").put("family", "training-time")
+                .put("paper", "").put("description", "an external learner (tests)").put("code_url", "https://example.org/ext");
+        if (deterministic != null) a.put("deterministic", deterministic);
+        if (tolerance != null) a.put("tolerance", tolerance);
+        return a;
+    }
+
+    /**
+     * The record with one episode outcome replaced ({@code eval}, {@code policy}, {@code task}: indices), the task's
+     * success and the policy's overall success recomputed from the episodes (the summary is left as it was).
+     */
+    static RunRecord withEpisode(RunRecord r, int eval, int policy, int task, int episode,
+                                 java.util.function.UnaryOperator<EpisodeOutcome> change) {
+        List<Evaluation> evals = new ArrayList<>(r.evaluations());
+        Evaluation ev = evals.get(eval);
+        List<PolicyEvaluation> pes = new ArrayList<>(ev.policies());
+        PolicyEvaluation pe = pes.get(policy);
+        List<TaskEvaluation> tes = new ArrayList<>(pe.tasks());
+        TaskEvaluation te = tes.get(task);
+        List<EpisodeOutcome> eps = new ArrayList<>(te.episodes());
+        eps.set(episode, change.apply(eps.get(episode)));
+        double s = eps.stream().mapToDouble(o -> o.success() ? 1 : 0).average().orElseThrow();
+        double ret = eps.stream().mapToDouble(EpisodeOutcome::episodeReturn).average().orElseThrow();
+        double len = eps.stream().mapToDouble(EpisodeOutcome::length).average().orElseThrow();
+        tes.set(task, new TaskEvaluation(te.taskId(), s, ret, len, te.nonFiniteActions(), eps));
+        pes.set(policy, new PolicyEvaluation(pe.policy(), pe.chunkLength(),
+                tes.stream().mapToDouble(TaskEvaluation::success).average().orElseThrow(),
+                tes.stream().mapToDouble(TaskEvaluation::meanReturn).average().orElseThrow(), tes));
+        evals.set(eval, new Evaluation(ev.step(), pes));
+        return new RunRecord(r.schemaVersion(), r.status(), r.identity(), r.spec(), r.profile(), r.config(), r.configHash(),
+                r.parameterCount(), r.datasets(), r.protocol(), evals, r.summary(), r.timing(), r.machine(), r.software(),
+                r.startedAt(), r.finishedAt(), r.resumes(), r.domain(), r.external(), r.failure());
+    }
+
     /** A domain block as the harness writes it, with one applied value. */
     static RunRecord.DomainRecord domain(String column, String why, String rewardWarning, String key, String value,
                                          String source) {

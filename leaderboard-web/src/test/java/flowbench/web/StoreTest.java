@@ -132,21 +132,217 @@ class StoreTest {
         assertNotNull(w.submissionId());
         Store.RunRow sub = store.run(w.runIds().get(0)).orElseThrow().row();
         assertEquals(Store.SUBMITTED, sub.status());
+        assertNull(sub.reproduction(), "not checked yet");
         assertEquals("alice", sub.submittedBy());
         assertEquals("new-flow", store.method("new-flow").orElseThrow().name());
         assertEquals("desc", store.method("new-flow").orElseThrow().description());
 
-        // the maintainers re-run seed 0 on the single task: same key, slightly different outcome
-        RunRecord rerun = Fixtures.run("new-flow", Fixtures.SINGLE, 0, Map.of("new-flow", 0.35),
+        // the maintainers re-run seed 0 on the single task: same key, same outcomes, another machine's timing
+        RunRecord rerun = Fixtures.run("new-flow", Fixtures.SINGLE, 0, Map.of("new-flow", 0.4),
                 Fixtures.config("new-flow", 256), 200000, 16);
         Store.WriteReport rep = store.importReproduced(List.of(new Store.ParsedRun(rerun, Json.pretty(rerun), "rerun")));
         assertEquals(1, rep.reproduced());
+        assertEquals(0, rep.notReproduced());
         Store.StoredRun after = store.run(w.runIds().get(0)).orElseThrow();
         assertEquals(Store.REPRODUCED, after.row().status());
+        assertEquals(Reproduction.EXACT, after.row().reproduction());
+        assertTrue(after.row().reproductionInWords().contains("reproduced exactly"), after.row().reproductionInWords());
         assertNotNull(after.row().reproducedAt());
         assertNotNull(after.submittedJson(), "the submitted record is kept for comparison");
         assertEquals("alice", after.row().submittedBy());
         assertEquals(Json.mapper().readTree(Json.pretty(rerun)), Json.mapper().readTree(after.runJson()));
+        // the harness's own runs: reproduced, never submitted
+        Store.RunRow harness = store.runsOfMethod("flow-bc").get(0);
+        assertNull(harness.reproduction());
+        assertTrue(harness.reproductionInWords().contains("not a submission"), harness.reproductionInWords());
+
+        // a later harness record of the key that no longer gives the submitted outcomes: checked again, and the run goes
+        // back to "submitted" with what was submitted
+        RunRecord changed = Fixtures.withEpisode(rerun, 1, 0, 0, 3, o -> new flowbench.harness.protocol.EpisodeOutcome(
+                o.episode(), o.seed(), o.success(), o.episodeReturn() - 1, o.length(), o.terminated(), o.truncated()));
+        Store.WriteReport again = store.importReproduced(List.of(new Store.ParsedRun(changed, Json.pretty(changed), "again")));
+        assertEquals(1, again.notReproduced());
+        Store.StoredRun back = store.run(w.runIds().get(0)).orElseThrow();
+        assertEquals(Store.SUBMITTED, back.row().status());
+        assertNull(back.submittedJson());
+        assertNull(back.row().reproducedAt());
+        assertEquals(v.runs().get(0).json(), back.runJson(), "the submitted record restored");
+        assertEquals("not reproduced: policy new-flow, step 3000, task 1, episode 3: submitted return "
+                + rerun.evaluations().get(1).policies().get(0).tasks().get(0).episodes().get(3).episodeReturn()
+                + ", harness " + changed.evaluations().get(1).policies().get(0).tasks().get(0).episodes().get(3).episodeReturn(),
+                back.row().reproduction());
+    }
+
+    @Test
+    void aFlippedEpisodeOutcomeLeavesTheRunSubmittedWithTheNote() throws Exception {
+        Store store = store();
+        Fixtures.importBaseline(store, tmp);
+        BundleValidator.Result v = new BundleValidator(store, 3).validate(Fixtures.bundle("new-flow", "desc"));
+        Store.WriteReport w = store.insertSubmission(v.method(), v.runs(), "alice", "abc");
+        RunRecord submitted = v.runs().get(0).record();
+        String submittedJson = store.run(w.runIds().get(0)).orElseThrow().runJson();
+        // the harness's run of seed 0 on the single task differs in one episode's success (first evaluation, episode 7)
+        RunRecord rerun = Fixtures.run("new-flow", Fixtures.SINGLE, 0, Map.of("new-flow", 0.4),
+                Fixtures.config("new-flow", 256), 200000, 16);
+        boolean was = rerun.evaluations().get(0).policies().get(0).tasks().get(0).episodes().get(7).success();
+        RunRecord flipped = Fixtures.withEpisode(rerun, 0, 0, 0, 7, o -> new flowbench.harness.protocol.EpisodeOutcome(
+                o.episode(), o.seed(), !o.success(), o.episodeReturn(), o.length(), o.terminated(), o.truncated()));
+        long rev = store.suite(Fixtures.SUITE).orElseThrow().revision();
+        Path results = Fixtures.writeResults(tmp.resolve("rerun"), List.of(flipped));
+        Importer.Report rep = Importer.importFolder(results, store);
+        String note = "not reproduced: policy new-flow, step 1500, task 1, episode 7: submitted success " + was
+                + ", harness " + !was;
+        assertEquals(0, rep.written().reproduced());
+        assertEquals(1, rep.written().notReproduced());
+        assertEquals(0, rep.written().inserted());
+        String log = rep.describe(results);
+        assertTrue(log.contains("0 reproduced submissions, 0 updated, 0 unchanged, 1 submissions not reproduced"), log);
+        assertTrue(log.contains("run " + w.runIds().get(0) + " (suite quickstart/1, task " + Fixtures.SINGLE), log);
+        assertTrue(log.endsWith(": " + note), log);
+        Store.StoredRun after = store.run(w.runIds().get(0)).orElseThrow();
+        assertEquals(Store.SUBMITTED, after.row().status(), "not reproduced: still submitted");
+        assertEquals(note, after.row().reproduction());
+        assertEquals(note, after.row().reproductionInWords());
+        assertNull(after.row().reproducedAt());
+        assertNull(after.submittedJson());
+        assertEquals(submittedJson, after.runJson(), "the harness's record is not stored");
+        assertEquals(submitted.identity().runId(), after.row().runId());
+        assertEquals(rev + 1, store.suite(Fixtures.SUITE).orElseThrow().revision(), "the note is news");
+        // the same folder again: the same note, nothing changes
+        Importer.Report again = Importer.importFolder(results, store);
+        assertEquals(1, again.written().notReproduced());
+        assertEquals(rev + 1, store.suite(Fixtures.SUITE).orElseThrow().revision());
+        assertEquals(6, store.runsOfMethod("new-flow").stream().filter(r -> r.status().equals(Store.SUBMITTED)).count());
+    }
+
+    @Test
+    void anExternalMethodIsReproducedAsItDeclares() throws Exception {
+        Store store = store();
+        Fixtures.importBaseline(store, tmp);
+        // the harness's reruns of seeds 0..2 on the single task succeed less often (0.2 instead of 0.4)
+        Map<Long, RunRecord> rerun = new java.util.HashMap<>();
+        Map<Long, Double> diff = new java.util.HashMap<>();
+        for (long seed = 0; seed < 3; seed++) {
+            RunRecord sub = Fixtures.run("ext-flow", Fixtures.SINGLE, seed, Map.of("ext-flow", 0.4),
+                    Fixtures.config("ext-flow", 256), 200000, 15);
+            RunRecord re = Fixtures.run("ext-flow", Fixtures.SINGLE, seed, Map.of("ext-flow", 0.2),
+                    Fixtures.config("ext-flow", 256), 200000, 16);
+            double d = 0;
+            for (int e = 0; e < sub.evaluations().size(); e++) {
+                d = Math.max(d, Math.abs(sub.evaluations().get(e).policies().get(0).overallSuccess()
+                        - re.evaluations().get(e).policies().get(0).overallSuccess()));
+            }
+            assertTrue(d >= 0.05, "the fixture's reruns differ: " + d);
+            rerun.put(seed, re);
+            diff.put(seed, new java.math.BigDecimal(d).setScale(2, java.math.RoundingMode.HALF_UP).doubleValue());
+        }
+        // seed 0 declares deterministic false and a tolerance that covers the difference; seed 1 declares no
+        // determinism and a tolerance 0.05 below it; seed 2 declares deterministic true (its tolerance is not read)
+        Map<Long, com.fasterxml.jackson.databind.node.ObjectNode> agents = Map.of(
+                0L, Fixtures.agent("ext-flow", false, diff.get(0L)),
+                1L, Fixtures.agent("ext-flow", null, diff.get(1L) - 0.05),
+                2L, Fixtures.agent("ext-flow", true, 1.0));
+        com.fasterxml.jackson.databind.node.ObjectNode bundle = Fixtures.bundle("ext-flow", "an external method");
+        for (com.fasterxml.jackson.databind.JsonNode run : bundle.get("runs")) {
+            long seed = run.get("identity").get("seed").longValue();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) run).set("external", Json.tree(Fixtures.withExternal(
+                    Fixtures.run("ext-flow", Fixtures.SINGLE, seed, Map.of("ext-flow", 0.4), Fixtures.config("ext-flow", 256),
+                            200000, 15), agents.get(seed)).external()));
+        }
+        BundleValidator.Result v = new BundleValidator(store, 3).validate(bundle);
+        assertTrue(v.ok(), v.problems().toString());
+        store.insertSubmission(v.method(), v.runs(), "alice", "abc");
+        List<Store.ParsedRun> runs = new ArrayList<>();
+        for (long seed = 0; seed < 3; seed++) {
+            RunRecord r = Fixtures.withExternal(rerun.get(seed), agents.get(seed));
+            runs.add(new Store.ParsedRun(r, Json.pretty(r), "seed" + seed));
+        }
+        Store.WriteReport rep = store.importReproduced(runs);
+        assertEquals(1, rep.reproduced());
+        assertEquals(2, rep.notReproduced(), rep.notReproducedNotes().toString());
+        Map<Long, Store.RunRow> rows = new java.util.HashMap<>();
+        for (Store.RunRow r : store.runsOfMethod("ext-flow")) if (r.task().equals(Fixtures.SINGLE)) rows.put(r.seed(), r);
+        String t0 = java.math.BigDecimal.valueOf(diff.get(0L)).stripTrailingZeros().toPlainString();
+        assertEquals(Store.REPRODUCED, rows.get(0L).status());
+        assertEquals("within tolerance " + t0, rows.get(0L).reproduction());
+        assertTrue(rows.get(0L).reproductionInWords().contains("within tolerance " + t0 + " (each policy's overall success"),
+                rows.get(0L).reproductionInWords());
+        String t1 = java.math.BigDecimal.valueOf(diff.get(1L) - 0.05).stripTrailingZeros().toPlainString();
+        assertEquals(Store.SUBMITTED, rows.get(1L).status());
+        assertTrue(rows.get(1L).reproduction().matches("not reproduced: policy ext-flow, step (1500|3000): overall success"
+                + " [0-9.]+ submitted vs [0-9.]+ by the harness, tolerance " + java.util.regex.Pattern.quote(t1)),
+                rows.get(1L).reproduction());
+        assertEquals(Store.SUBMITTED, rows.get(2L).status());
+        assertTrue(rows.get(2L).reproduction().matches("not reproduced: policy ext-flow, step 1500, task 1, episode [0-9]+: .*"),
+                "deterministic: held to its episodes, whatever its tolerance: " + rows.get(2L).reproduction());
+    }
+
+    /**
+     * A database of schema 5, where a submitted run became "reproduced" whatever the harness's record said: each such
+     * run is checked on opening; every run is kept.
+     */
+    @Test
+    void aVersion5DatabaseChecksItsReproducedSubmissions() throws Exception {
+        String db = url("v5");
+        Store store = new Store(db);
+        LeaderboardServer.registerShippedSuites(store);
+        Fixtures.importBaseline(store, tmp);
+        BundleValidator.Result v = new BundleValidator(store, 3).validate(Fixtures.bundle("new-flow", "desc"));
+        Store.WriteReport w = store.insertSubmission(v.method(), v.runs(), "alice", "abc");
+        // runs[0] (seed 0, single task) and runs[1] (seed 0, goal task) as schema 5 stored a harness import of their
+        // key: one with the same outcomes, one with other outcomes; runs[2..5] stay submitted
+        RunRecord same = Fixtures.run("new-flow", Fixtures.SINGLE, 0, Map.of("new-flow", 0.4),
+                Fixtures.config("new-flow", 256), 200000, 16);
+        RunRecord other = Fixtures.run("new-flow", Fixtures.GOAL, 0, Map.of("new-flow", 0.1),
+                Fixtures.config("new-flow", 256), 200000, 26);
+        try (var c = java.sql.DriverManager.getConnection(db);
+             var p = c.prepareStatement("UPDATE runs SET status = 'reproduced', reproduced_at = '2026-12-01T00:00:00Z',"
+                     + " submitted_json = run_json, run_json = ? WHERE id = ?")) {
+            p.setString(1, Json.pretty(same));
+            p.setLong(2, w.runIds().get(0));
+            p.executeUpdate();
+            p.setString(1, Json.pretty(other));
+            p.setLong(2, w.runIds().get(1));
+            p.executeUpdate();
+            try (var s = c.createStatement()) {
+                s.execute("ALTER TABLE runs DROP COLUMN reproduction");
+                s.execute("UPDATE meta SET value = '5' WHERE key = 'schema'");
+            }
+        }
+        Store migrated = new Store(db);
+        assertEquals(12 + 6, migrated.runCount(), "every run kept");
+        for (Store.RunRow r : migrated.runsOfSuite(Fixtures.SUITE)) {
+            if (r.algorithm().equals("new-flow")) continue;
+            assertEquals(Store.REPRODUCED, r.status());
+            assertNull(r.reproduction(), "the harness's own runs: " + r);
+        }
+        Store.StoredRun exact = migrated.run(w.runIds().get(0)).orElseThrow();
+        assertEquals(Store.REPRODUCED, exact.row().status());
+        assertEquals(Reproduction.EXACT, exact.row().reproduction());
+        assertEquals(Json.mapper().readTree(Json.pretty(same)), Json.mapper().readTree(exact.runJson()));
+        Store.StoredRun differs = migrated.run(w.runIds().get(1)).orElseThrow();
+        assertEquals(Store.SUBMITTED, differs.row().status(), "other outcomes: not reproduced");
+        assertTrue(differs.row().reproduction().startsWith("not reproduced: policy new-flow, step 1500, task "),
+                differs.row().reproduction());
+        assertEquals(v.runs().get(1).json(), differs.runJson(), "the submitted record restored");
+        assertNull(differs.submittedJson());
+        assertNull(differs.row().reproducedAt());
+        // its scores are the submitted record's again
+        double submittedFinal = v.runs().get(1).record().summary().get(0).finalSuccess();
+        assertEquals(submittedFinal, migrated.scores(Fixtures.SUITE).stream().filter(s -> s.run() == w.runIds().get(1))
+                .findFirst().orElseThrow().finalSuccess(), 1e-12);
+        for (int i = 2; i < 6; i++) {
+            Store.RunRow r = migrated.run(w.runIds().get(i)).orElseThrow().row();
+            assertEquals(Store.SUBMITTED, r.status());
+            assertNull(r.reproduction());
+        }
+        try (var c = java.sql.DriverManager.getConnection(db); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
+            rs.next();
+            assertEquals(Integer.toString(Store.SCHEMA_VERSION), rs.getString(1));
+        }
+        assertEquals(6, Store.SCHEMA_VERSION);
+        new Store(db);
     }
 
     @Test
