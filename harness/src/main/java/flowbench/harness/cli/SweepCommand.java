@@ -124,7 +124,7 @@ final class SweepCommand implements Callable<Integer> {
         @Option(names = "--cpus-per-task", paramLabel = "N", description = "CPUs per run, also its BLAS threads (default 1).") Integer cpus;
         @Option(names = "--mem", paramLabel = "SIZE", description = "Memory per run, e.g. 4G.") String mem;
         @Option(names = "--time", paramLabel = "LIMIT", description = "Time limit per run, e.g. 12:00:00; a run near it checkpoints and requeues itself.") String time;
-        @Option(names = "--throttle", paramLabel = "N", description = "At most N runs at once (--array=...%N).") Integer throttle;
+        @Option(names = "--throttle", paramLabel = "N", description = "At most N runs at once (--array=...%%N).") Integer throttle;
         @Option(names = "--signal-grace", paramLabel = "SECONDS", description = "Checkpoint this long before the time limit (default 120).") Integer signalGrace;
         @Option(names = "--no-requeue", description = "Do not requeue a run stopped by its time limit.") boolean noRequeue;
         @Option(names = "--sbatch", paramLabel = "LINE", description = "Extra #SBATCH line, without the prefix (repeatable), e.g. --sbatch=--gres=gpu:1.") List<String> lines = new ArrayList<>();
