@@ -1,5 +1,6 @@
 package flowbench.harness.data;
 
+import flowbench.harness.testing.Pythons;
 import flowbench.testkit.Requirement;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,23 +34,7 @@ class NumpyCrossCheckTest {
 
     @BeforeAll
     static void findNumpy() {
-        List<String> candidates = new ArrayList<>();
-        String env = System.getenv("FLOWBENCH_PYTHON");
-        if (env != null && !env.isBlank()) candidates.add(env);
-        candidates.add("python3");
-        candidates.add("/usr/bin/python3");
-        for (String c : candidates) {
-            try {
-                Process p = new ProcessBuilder(c, "-c", "import numpy").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    python = c;
-                    return;
-                }
-            } catch (IOException | InterruptedException e) {
-                // not this one
-            }
-        }
+        python = Pythons.withNumpy();
     }
 
     static String run(String script, Path... args) throws Exception {

@@ -7,6 +7,7 @@ import flowbench.harness.protocol.RunOutcome;
 import flowbench.harness.protocol.RunSpec;
 import flowbench.harness.protocol.Runner;
 import flowbench.harness.testing.FakeTask;
+import flowbench.harness.testing.Pythons;
 import flowbench.harness.testing.SimulatedCrash;
 import flowbench.testkit.Requirement;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,23 +42,7 @@ class PythonClientTest {
 
     @BeforeAll
     static void findNumpy() {
-        List<String> candidates = new ArrayList<>();
-        String env = System.getenv("FLOWBENCH_PYTHON");
-        if (env != null && !env.isBlank()) candidates.add(env);
-        candidates.add("python3");
-        candidates.add("/usr/bin/python3");
-        for (String c : candidates) {
-            try {
-                Process p = new ProcessBuilder(c, "-c", "import numpy").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    python = c;
-                    return;
-                }
-            } catch (IOException | InterruptedException e) {
-                // not this one
-            }
-        }
+        python = Pythons.withNumpy();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package flowbench.harness.stats;
 
+import flowbench.harness.testing.Pythons;
 import flowbench.testkit.Requirement;
 import com.fasterxml.jackson.databind.JsonNode;
 import flowbench.harness.io.Json;
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,28 +40,14 @@ class RliableCrossCheckTest {
 
     @BeforeAll
     static void findPythons() {
-        numpyPython = find(java.util.Arrays.asList(env("FLOWBENCH_PYTHON"), "python3", "/usr/bin/python3"), "import numpy");
-        rliablePython = find(java.util.Arrays.asList(env("FLOWBENCH_RLIABLE_PYTHON"), env("FLOWBENCH_PYTHON"), "python3", "/usr/bin/python3"),
+        numpyPython = Pythons.withNumpy();
+        rliablePython = Pythons.find(java.util.Arrays.asList(env("FLOWBENCH_RLIABLE_PYTHON"), env("FLOWBENCH_PYTHON"), "python3", "/usr/bin/python3"),
                 "import numpy; from rliable import library, metrics");
     }
 
     private static String env(String name) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? null : v;
-    }
-
-    private static String find(List<String> candidates, String probe) {
-        for (String c : candidates) {
-            if (c == null) continue;
-            try {
-                Process p = new ProcessBuilder(c, "-c", probe).redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) return c;
-            } catch (IOException | InterruptedException e) {
-                // not this one
-            }
-        }
-        return null;
     }
 
     private JsonNode python(String python, String script, Map<String, Object> input) throws Exception {
