@@ -38,7 +38,8 @@ class BundleValidatorTest {
         return r.problems().stream().map(RecordSchema.Problem::toString).toList();
     }
 
-    private static void assertHas(List<String> problems, String... fragments) {
+    /** Fails unless one problem contains every fragment (shared by the submission tests). */
+    static void assertHas(List<String> problems, String... fragments) {
         for (String p : problems) {
             boolean all = true;
             for (String f : fragments) all &= p.contains(f);

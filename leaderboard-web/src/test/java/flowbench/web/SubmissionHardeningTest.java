@@ -44,12 +44,7 @@ class SubmissionHardeningTest {
     }
 
     private static void assertHas(List<String> problems, String... fragments) {
-        for (String p : problems) {
-            boolean all = true;
-            for (String f : fragments) all &= p.contains(f);
-            if (all) return;
-        }
-        throw new AssertionError("no problem containing " + List.of(fragments) + " in " + problems);
+        BundleValidatorTest.assertHas(problems, fragments);
     }
 
     private static ObjectNode run(ObjectNode bundle, int i) {
